@@ -1,0 +1,54 @@
+// Reach the conductor, starting it when nobody answers. Two clients racing
+// to start it serialise on an flock in the runtime dir; the starter waits
+// for the conductor's typed READY frame on an inherited pipe, never polls.
+
+import { createError } from "../shared/errors.ts";
+import { conductorPaths, type Env } from "../shared/paths.ts";
+import { startConductor } from "../shared/net/autostart.ts";
+import type { Sys } from "./ffi.ts";
+import { Link } from "../shared/net/link.ts";
+
+function isAbsent(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK";
+}
+
+async function tryDial(path: string): Promise<Link | null> {
+  try {
+    return await Link.dial(path);
+  } catch (e) {
+    if (isAbsent(e)) return null;
+    throw createError("CONDUCTOR_UNAVAILABLE", `cannot connect to the conductor at ${path}: ${(e as Error).message}`, "check JULIA_DAEMON_SERVER / JULIA_DAEMON_RUNTIME", e);
+  }
+}
+
+async function findConductor(env: Env): Promise<string> {
+  if (env.JULIA_DAEMON_CONDUCTOR) return env.JULIA_DAEMON_CONDUCTOR;
+  const self = process.execPath;
+  const sibling = self.slice(0, self.lastIndexOf("/") + 1) + "juliaconductor";
+  if (await Bun.file(sibling).exists()) return sibling;
+  const onPath = Bun.which("juliaconductor");
+  if (onPath) return onPath;
+  throw createError("CONDUCTOR_UNAVAILABLE", "no conductor is running and juliaconductor was not found", "put juliaconductor next to juliaclient or on PATH, or set JULIA_DAEMON_CONDUCTOR");
+}
+
+export async function connectConductor(env: Env, sys: Sys): Promise<Link> {
+  const paths = conductorPaths(env, process.getuid?.() ?? 0);
+  const first = await tryDial(paths.socket);
+  if (first) return first;
+  if (env.JULIA_DAEMON_NO_AUTOSTART === "1") {
+    throw createError("CONDUCTOR_UNAVAILABLE", `no conductor is listening on ${paths.socket}`, "start one with `juliaconductor start` (autostart is off: JULIA_DAEMON_NO_AUTOSTART=1)");
+  }
+  sys.mkdirPrivate(paths.runtime);
+  const release = sys.lockFile(paths.lockFile);
+  try {
+    const raced = await tryDial(paths.socket);
+    if (raced) return raced;
+    await startConductor(await findConductor(env), env);
+  } finally {
+    release?.();
+  }
+  const link = await tryDial(paths.socket);
+  if (!link) throw createError("CONDUCTOR_UNAVAILABLE", `the conductor started but ${paths.socket} does not answer`, "run `juliaconductor --foreground` to see why");
+  return link;
+}

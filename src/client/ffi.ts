@@ -1,0 +1,178 @@
+// The client's only door to libc (the only importer of bun:ffi in the client).
+// Everything the client needs from the OS that Bun has no cheap API for —
+// isatty, fstat, termios, window size, file locks, exec, signal dispositions —
+// goes through the typed `Sys` interface. When FFI is unavailable, `portableSys`
+// answers conservatively (no tty, no raw mode) so the client still runs.
+
+import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
+
+export interface Termios {
+  bytes: Uint8Array;
+}
+export interface Winsize {
+  rows: number;
+  cols: number;
+}
+
+export interface Sys {
+  readonly kind: "ffi" | "portable";
+  isatty(fd: number): boolean;
+  /** device+inode of an open fd, or null if it is closed. */
+  fileId(fd: number): string | null;
+  /** Reopens fds 0–2 on /dev/null when closed, so sockets never land on them. */
+  fillStdFds(): void;
+  getTermios(fd: number): Termios | null;
+  setTermios(fd: number, t: Termios): boolean;
+  makeRaw(t: Termios): Termios;
+  winsize(fd: number): Winsize | null;
+  mkdirPrivate(path: string): void;
+  /** Blocks until an exclusive flock on `path` is held; returns a release function. */
+  lockFile(path: string): (() => void) | null;
+  /** Replaces the process image; returns only on failure. */
+  exec(file: string, argv: readonly string[], env: readonly string[]): void;
+  /** Default disposition, then raise: the process dies by `signal` as a shell expects. */
+  dieBySignal(signo: number): void;
+}
+
+const TCSADRAIN = 1;
+const TIOCGWINSZ = 0x5413;
+const F_GETFD = 1;
+const O_RDWR = 2;
+const O_CREAT = 0o100;
+const O_CLOEXEC = 0o2000000;
+const LOCK_EX = 2;
+const TERMIOS_BYTES = 60;
+// termios flag bits (Linux)
+const BRKINT = 0o2, INPCK = 0o20, ISTRIP = 0o40, ICRNL = 0o400, IXON = 0o2000;
+const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, IEXTEN = 0o100000;
+const VTIME = 5, VMIN = 6;
+
+const utf8 = new TextEncoder();
+/** NUL-terminated, in its own ArrayBuffer so the pointer cannot move (see bun-measurements §gotchas). */
+function cstr(s: string): Uint8Array {
+  const e = utf8.encode(s);
+  const out = new Uint8Array(new ArrayBuffer(e.length + 1));
+  out.set(e);
+  return out;
+}
+
+function loadLibc() {
+  return dlopen("libc.so.6", {
+    isatty: { args: [FFIType.i32], returns: FFIType.i32 },
+    fstat: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    open: { args: [FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    tcsetattr: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+    mkdir: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+    flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
+    execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+    signal: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
+    raise: { args: [FFIType.i32], returns: FFIType.i32 },
+  });
+}
+
+/** A NULL-terminated char*[] whose strings stay alive as long as the returned holder. */
+function cArray(strings: readonly string[]): { array: Uint8Array; keep: Uint8Array[] } {
+  const keep = strings.map(cstr);
+  const array = new Uint8Array(new ArrayBuffer(8 * (keep.length + 1)));
+  const view = new DataView(array.buffer);
+  keep.forEach((b, i) => view.setBigUint64(i * 8, BigInt(ptr(b)), true));
+  return { array, keep };
+}
+
+function ffiSys(): Sys {
+  const { symbols: c } = loadLibc();
+  const statBuf = new Uint8Array(new ArrayBuffer(256));
+  const inoOffset = 8;
+  return {
+    kind: "ffi",
+    isatty: (fd) => c.isatty(fd) === 1,
+    fileId(fd) {
+      if (c.fstat(fd, ptr(statBuf)) !== 0) return null;
+      const v = new DataView(statBuf.buffer);
+      return `${v.getBigUint64(0, true)}:${v.getBigUint64(inoOffset, true)}`;
+    },
+    fillStdFds() {
+      for (let fd = 0; fd <= 2; fd++) {
+        if (c.fcntl(fd, F_GETFD, 0) === -1) c.open(cstr("/dev/null"), O_RDWR, 0);
+      }
+    },
+    getTermios(fd) {
+      const bytes = new Uint8Array(new ArrayBuffer(TERMIOS_BYTES));
+      return c.tcgetattr(fd, ptr(bytes)) === 0 ? { bytes } : null;
+    },
+    setTermios: (fd, t) => c.tcsetattr(fd, TCSADRAIN, ptr(t.bytes)) === 0,
+    makeRaw(t) {
+      // Like libuv's raw mode: OPOST/ONLCR stay on so output does not staircase.
+      const bytes = new Uint8Array(new ArrayBuffer(TERMIOS_BYTES));
+      bytes.set(t.bytes);
+      const v = new DataView(bytes.buffer);
+      v.setUint32(0, v.getUint32(0, true) & ~(BRKINT | ICRNL | INPCK | ISTRIP | IXON), true);
+      v.setUint32(12, v.getUint32(12, true) & ~(ECHO | ICANON | IEXTEN | ISIG), true);
+      bytes[17 + VMIN] = 1;
+      bytes[17 + VTIME] = 0;
+      return { bytes };
+    },
+    winsize(fd) {
+      const ws = new Uint8Array(new ArrayBuffer(8));
+      if (c.ioctl(fd, BigInt(TIOCGWINSZ), ptr(ws)) !== 0) return null;
+      const v = new DataView(ws.buffer);
+      const rows = v.getUint16(0, true), cols = v.getUint16(2, true);
+      return rows && cols ? { rows, cols } : null;
+    },
+    mkdirPrivate(path) {
+      c.mkdir(cstr(path), 0o700);
+    },
+    lockFile(path) {
+      const fd = c.open(cstr(path), O_RDWR | O_CREAT | O_CLOEXEC, 0o600);
+      if (fd < 0) return null;
+      if (c.flock(fd, LOCK_EX) !== 0) {
+        c.close(fd);
+        return null;
+      }
+      return () => void c.close(fd);
+    },
+    exec(file, argv, env) {
+      const a = cArray(argv);
+      const e = cArray(env);
+      c.execve(cstr(file), ptr(a.array), ptr(e.array));
+    },
+    dieBySignal(signo) {
+      c.signal(signo, 0 as unknown as Pointer); // SIG_DFL
+      c.raise(signo);
+    },
+  };
+}
+
+/** Used when libc cannot be loaded through FFI: behaves as if nothing is a tty. */
+export const portableSys: Sys = {
+  kind: "portable",
+  isatty: () => false,
+  fileId: () => null,
+  fillStdFds() {},
+  getTermios: () => null,
+  setTermios: () => false,
+  makeRaw: (t) => t,
+  winsize: () => null,
+  mkdirPrivate() {},
+  lockFile: () => () => {},
+  exec() {},
+  dieBySignal(signo) {
+    process.removeAllListeners();
+    process.kill(process.pid, signo);
+  },
+};
+
+let cached: Sys | undefined;
+export function sys(): Sys {
+  if (cached) return cached;
+  try {
+    cached = process.env.JULIA_DAEMON_IO === "bun" ? portableSys : ffiSys();
+  } catch {
+    cached = portableSys;
+  }
+  return cached;
+}

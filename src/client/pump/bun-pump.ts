@@ -1,0 +1,103 @@
+// The portable pump: Bun sockets and Bun.write only (no FFI), so it works
+// wherever Bun runs. Output is written in arrival order per fd; a slow
+// terminal pauses the socket (backpressure reaches the worker); EPIPE on an
+// output closes that stream so the worker's next write fails like julia's.
+
+import type { Link } from "../../shared/net/link.ts";
+import type { Pump, PumpOptions, RunLinks } from "./types.ts";
+
+const HIGH_WATER = 1 << 20;
+
+class FdWriter {
+  private queue: Uint8Array[] = [];
+  private queued = 0;
+  private busy = false;
+  private idleWaiters: (() => void)[] = [];
+  broken = false;
+  private readonly file: ReturnType<typeof Bun.file>;
+
+  constructor(
+    fd: number,
+    private readonly source: Link,
+  ) {
+    this.file = Bun.file(fd);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.broken) return;
+    this.queue.push(chunk.slice());
+    this.queued += chunk.length;
+    if (this.queued > HIGH_WATER) this.source.sock.pause();
+    if (!this.busy) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.busy = true;
+    while (this.queue.length > 0) {
+      const chunk = this.queue.shift()!;
+      try {
+        await Bun.write(this.file, chunk);
+      } catch {
+        // EPIPE or a closed fd: julia would fail its next write; make the worker's fail.
+        this.broken = true;
+        this.queue = [];
+        this.source.close();
+        break;
+      }
+      this.queued -= chunk.length;
+      if (this.queued <= HIGH_WATER / 2) this.source.sock.resume();
+    }
+    this.busy = false;
+    for (const f of this.idleWaiters.splice(0)) f();
+  }
+
+  idle(): Promise<void> {
+    return this.busy || this.queue.length ? new Promise((r) => this.idleWaiters.push(r)) : Promise.resolve();
+  }
+}
+
+export class BunPump implements Pump {
+  readonly name = "bun" as const;
+  private stdinLink: Link | null = null;
+  private reading = false;
+  private stopped = false;
+  private tty = false;
+
+  async start(links: RunLinks, opts: PumpOptions): Promise<void> {
+    this.stdinLink = links.stdin;
+    this.tty = opts.stdinIsTty;
+    const out = new FdWriter(1, links.stdout);
+    const err = new FdWriter(2, links.stderr);
+    links.stdout.setSink((c) => out.push(c));
+    links.stderr.setSink((c) => err.push(c));
+    if (!this.tty) this.startReading();
+    await Promise.all([links.stdout.closed(), links.stderr.closed()]);
+    await Promise.all([out.idle(), err.idle()]);
+  }
+
+  grantCredit(): void {
+    if (this.tty) this.startReading();
+  }
+
+  stopInput(): void {
+    this.stopped = true;
+  }
+
+  private startReading(): void {
+    if (this.reading || !this.stdinLink) return;
+    this.reading = true;
+    const link = this.stdinLink;
+    void (async () => {
+      try {
+        for await (const chunk of Bun.stdin.stream()) {
+          if (this.stopped || link.isClosed) return;
+          link.write(chunk);
+          await link.out.idle();
+        }
+      } catch {
+        // An unreadable stdin (EIO, closed) is EOF for the run, as in julia.
+      }
+      if (!this.stopped) link.out.end();
+    })();
+  }
+}

@@ -1,0 +1,108 @@
+// The client's half of the request channel: describe this invocation (argv,
+// cwd, tty flags, environment fingerprint), answer NEED_ENV, wait through
+// PROGRESS, and come back with a ROUTE to a worker or a finished outcome.
+
+import { createError, DaemonError } from "../shared/errors.ts";
+import {
+  decodeError,
+  decodeOutput,
+  decodeRoute,
+  encodeEnv,
+  encodeAdmin,
+  encodePreamble,
+  encodeRequest,
+  errorCodeName,
+  Frame,
+  RunFlag,
+  type Route,
+} from "../shared/protocol/index.ts";
+import type { Sys } from "./ffi.ts";
+import { FrameStream, type Link } from "../shared/net/link.ts";
+import { writeFd } from "./output.ts";
+
+export type Outcome = { code: number } | { signal: number };
+export type Reply = { route: Route } | { outcome: Outcome };
+
+export interface Invocation {
+  argv: readonly string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export function envEntries(env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (const k in env) {
+    const v = env[k];
+    if (v !== undefined) out.push(`${k}=${v}`);
+  }
+  return out;
+}
+
+export function requestFlags(sys: Sys): number {
+  let flags = 0;
+  if (sys.isatty(0)) flags |= RunFlag.STDIN_TTY;
+  if (sys.isatty(1)) flags |= RunFlag.STDOUT_TTY;
+  if (sys.isatty(2)) flags |= RunFlag.STDERR_TTY;
+  const a = sys.fileId(1);
+  if (a !== null && a === sys.fileId(2)) flags |= RunFlag.MERGE_STDERR;
+  return flags;
+}
+
+async function readReply(frames: FrameStream, link: Link, entries: () => string[]): Promise<Reply> {
+  for (;;) {
+    const f = await frames.next();
+    if (!f) throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection before answering", "see `juliaconductor logs`, or run it with --foreground");
+    switch (f.type) {
+      case Frame.NEED_ENV:
+        link.write(encodeEnv(entries()));
+        break;
+      case Frame.PROGRESS:
+        break; // the conductor is alive and working; no client-side timeout applies
+      case Frame.ROUTE:
+        return { route: decodeRoute(f.payload) };
+      case Frame.OUTPUT: {
+        const o = decodeOutput(f.payload);
+        await Promise.all([writeFd(1, o.stdout), writeFd(2, o.stderr)]);
+        return { outcome: { code: o.exitCode } };
+      }
+      case Frame.ERROR: {
+        const e = decodeError(f.payload);
+        const code = errorCodeName(e.code);
+        const kind = code === "WORKER_START_FAILED" ? "WORKER_START_FAILED" : code === "PATH_TOO_LONG" ? "PATH_TOO_LONG" : "REFUSED";
+        throw new DaemonError(kind, e.message, e.hint, { exitCode: e.exitCode });
+      }
+      default:
+        throw createError("PROTOCOL", `unexpected frame 0x${f.type.toString(16)} from the conductor`, "juliaclient and juliaconductor may be different versions; run `juliaconductor restart`");
+    }
+  }
+}
+
+export async function sendRequest(link: Link, inv: Invocation, sys: Sys): Promise<Reply> {
+  const frames = new FrameStream(link);
+  let cached: string[] | null = null;
+  const entries = () => (cached ??= envEntries(inv.env));
+  link.write(encodePreamble("CLIENT"));
+  link.write(
+    encodeRequest({
+      flags: requestFlags(sys),
+      pid: process.pid,
+      ppid: process.ppid,
+      cwd: inv.cwd,
+      term: inv.env.TERM ?? "",
+      colorterm: inv.env.COLORTERM ?? "",
+      envHash: Bun.hash.wyhash(entries().join("\0")),
+      argv: [...inv.argv],
+    }),
+  );
+  return readReply(frames, link, entries);
+}
+
+/** An ADMIN command (status, stop, …): always answered with OUTPUT or ERROR. */
+export async function sendAdmin(link: Link, args: readonly string[]): Promise<Outcome> {
+  const frames = new FrameStream(link);
+  link.write(encodePreamble("CLIENT"));
+  link.write(encodeAdmin(args));
+  const reply = await readReply(frames, link, () => []);
+  if ("outcome" in reply) return reply.outcome;
+  throw createError("PROTOCOL", "the conductor routed an admin command to a worker", "run `juliaconductor restart`");
+}

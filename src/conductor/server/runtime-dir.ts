@@ -1,0 +1,91 @@
+// The runtime directory holds the sockets; anyone who can write there can
+// impersonate the conductor or a worker. So it must be a real directory (not
+// a symlink) owned by us with mode 0700, or the conductor refuses to start.
+// Also: one conductor per socket, and stale files of a dead one cleaned up.
+
+import { lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { createError } from "../../shared/errors.ts";
+import type { ConductorPaths } from "../../shared/paths.ts";
+
+export function ensureRuntimeDir(dir: string, uid: number): void {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    st = lstatSync(dir);
+  }
+  if (!st.isDirectory()) {
+    throw createError("NO_PERMISSION", `runtime directory ${dir} is not a directory${st.isSymbolicLink() ? " (it is a symlink)" : ""}`, "remove it, or set JULIA_DAEMON_RUNTIME to a private directory");
+  }
+  if (st.uid !== uid) {
+    throw createError("NO_PERMISSION", `runtime directory ${dir} belongs to uid ${st.uid}, not to you (uid ${uid})`, "set JULIA_DAEMON_RUNTIME to a directory you own");
+  }
+  if ((st.mode & 0o777) !== 0o700) {
+    throw createError("NO_PERMISSION", `runtime directory ${dir} has mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}; it must be 0700`, `run \`chmod 700 ${dir}\``);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+/** Whether something answers on the socket right now. */
+export async function socketAnswers(path: string): Promise<boolean> {
+  try {
+    const s = await Bun.connect({ unix: path, socket: { data() {} } });
+    s.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readPid(paths: ConductorPaths): number | null {
+  try {
+    const pid = Number(readFileSync(paths.pidFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Throws CONDUCTOR_RUNNING when a live conductor owns the socket; removes a dead one's leftovers. */
+export async function claimSocket(paths: ConductorPaths): Promise<void> {
+  if (await socketAnswers(paths.socket)) {
+    const pid = readPid(paths);
+    throw createError("CONDUCTOR_RUNNING", `a conductor${pid ? ` (pid ${pid})` : ""} is already listening on ${paths.socket}`, "stop it first with `juliaconductor stop`");
+  }
+  const pid = readPid(paths);
+  if (pid && pid !== process.pid && pidAlive(pid)) {
+    // Alive but not answering: its socket file was removed. Do not start a twin that fights it.
+    throw createError("CONDUCTOR_RUNNING", `a conductor (pid ${pid}) is running but its socket ${paths.socket} does not answer`, `stop it with \`kill ${pid}\`, then retry`);
+  }
+  for (const f of [paths.socket, paths.pidFile]) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // nothing stale to remove
+    }
+  }
+}
+
+export function writePidFile(paths: ConductorPaths): void {
+  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+}
+
+export function removeOwnFiles(paths: ConductorPaths): void {
+  if (readPid(paths) !== process.pid) return;
+  for (const f of [paths.socket, paths.pidFile]) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // already gone
+    }
+  }
+}

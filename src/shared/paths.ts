@@ -1,0 +1,48 @@
+// Where the conductor lives. Both binaries resolve the same paths from the
+// same environment, and every socket path is checked against sun_path's
+// 108-byte limit up front, so a long $XDG_RUNTIME_DIR fails with a clear
+// error instead of an opaque bind/connect failure.
+
+import { createError } from "./errors.ts";
+
+/** sun_path is 108 bytes on Linux, including the terminating NUL. */
+export const SUN_PATH_MAX = 107;
+
+export type Env = Record<string, string | undefined>;
+
+export function runtimeDir(env: Env, uid: number): string {
+  if (env.JULIA_DAEMON_RUNTIME) return env.JULIA_DAEMON_RUNTIME;
+  if (env.XDG_RUNTIME_DIR) return `${env.XDG_RUNTIME_DIR}/julia-daemon`;
+  return `/tmp/julia-daemon-${uid}`;
+}
+
+export interface ConductorPaths {
+  runtime: string;
+  socket: string;
+  pidFile: string;
+  lockFile: string;
+}
+
+export function conductorPaths(env: Env, uid: number): ConductorPaths {
+  const runtime = runtimeDir(env, uid);
+  const socket = env.JULIA_DAEMON_SERVER || `${runtime}/conductor.sock`;
+  checkSocketPath(socket);
+  return { runtime, socket, pidFile: `${runtime}/conductor.pid`, lockFile: `${runtime}/conductor.lock` };
+}
+
+export function checkSocketPath(path: string): string {
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes > SUN_PATH_MAX) {
+    throw createError(
+      "PATH_TOO_LONG",
+      `socket path is ${bytes} bytes, over the ${SUN_PATH_MAX}-byte limit of a unix socket: ${path}`,
+      "set JULIA_DAEMON_RUNTIME to a shorter directory (e.g. /tmp/jd-$UID)",
+    );
+  }
+  return path;
+}
+
+/** The per-worker run socket, next to the conductor socket. */
+export function workerSocketPath(runtime: string, workerId: string): string {
+  return checkSocketPath(`${runtime}/w-${workerId}.sock`);
+}

@@ -1,0 +1,5 @@
+// The wire format, the one module that knows bytes. See docs/protocol.md.
+export * from "./constants.ts";
+export * from "./codec.ts";
+export * from "./frames.ts";
+export * from "./messages.ts";
