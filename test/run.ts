@@ -3,7 +3,7 @@
 // and exit with bun's own exit code.
 
 const args = process.argv.slice(2);
-const proc = Bun.spawn([process.execPath, "test", ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
+const proc = Bun.spawn([process.execPath, "test", "--timeout=30000", ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
 let text = "";
 const dec = new TextDecoder();
 async function relay(stream: ReadableStream<Uint8Array>, fd: 1 | 2): Promise<void> {

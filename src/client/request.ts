@@ -4,6 +4,7 @@
 
 import { createError, DaemonError } from "../shared/errors.ts";
 import {
+  concatBytes,
   decodeError,
   decodeOutput,
   decodeRoute,
@@ -81,8 +82,9 @@ export async function sendRequest(link: Link, inv: Invocation, sys: Sys): Promis
   const frames = new FrameStream(link);
   let cached: string[] | null = null;
   const entries = () => (cached ??= envEntries(inv.env));
-  link.write(encodePreamble("CLIENT"));
-  link.write(
+  // One write: the conductor wakes once and finds the whole request.
+  link.write(concatBytes([
+    encodePreamble("CLIENT"),
     encodeRequest({
       flags: requestFlags(sys),
       pid: process.pid,
@@ -93,15 +95,14 @@ export async function sendRequest(link: Link, inv: Invocation, sys: Sys): Promis
       envHash: Bun.hash.wyhash(entries().join("\0")),
       argv: [...inv.argv],
     }),
-  );
+  ]));
   return readReply(frames, link, entries);
 }
 
 /** An ADMIN command (status, stop, …): always answered with OUTPUT or ERROR. */
 export async function sendAdmin(link: Link, args: readonly string[]): Promise<Outcome> {
   const frames = new FrameStream(link);
-  link.write(encodePreamble("CLIENT"));
-  link.write(encodeAdmin(args));
+  link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
   const reply = await readReply(frames, link, () => []);
   if ("outcome" in reply) return reply.outcome;
   throw createError("PROTOCOL", "the conductor routed an admin command to a worker", "run `juliaconductor restart`");

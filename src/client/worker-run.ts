@@ -5,6 +5,7 @@
 
 import { createError } from "../shared/errors.ts";
 import {
+  concatBytes,
   decodeExit,
   decodeFlag,
   decodeReadCredit,
@@ -38,8 +39,7 @@ async function openStream(route: Route, kind: number): Promise<Link> {
   } catch (e) {
     throw createError("WORKER_DIED", `cannot reach worker ${route.workerId} (pid ${route.workerPid}) at ${route.socketPath}: ${(e as Error).message}`, "the worker may have just exited; run the command again", e);
   }
-  link.write(encodePreamble("STREAM"));
-  link.write(encodeStreamOpen(route.token, kind));
+  link.write(concatBytes([encodePreamble("STREAM"), encodeStreamOpen(route.token, kind)]));
   const status = await link.takeBytes(1);
   const s = status ? status[0]! : -1;
   if (s !== 0) {

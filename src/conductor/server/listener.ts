@@ -1,4 +1,4 @@
-// The conductor's listening socket: created 0600 under umask 077 inside the
+// The conductor's listening socket: created 0600 (umask 0177) inside the
 // 0700 runtime dir, every peer's uid checked with SO_PEERCRED before a byte
 // is read. A peer that stalls before finishing its first frame is dropped
 // after HANDSHAKE_TIMEOUT_S; it never holds anyone else up.
@@ -12,7 +12,7 @@ const log = logger("listen");
 const HANDSHAKE_TIMEOUT_S = 30;
 
 export function listen(path: string, factory: ChannelFactory, uid: number): UnixSocketListener<Peer> {
-  const old = process.umask(0o077);
+  const old = process.umask(0o177);
   try {
     return Bun.listen<Peer>({
       unix: path,

@@ -20,6 +20,7 @@ export function encodePreamble(kind: MagicName, version = PROTOCOL_VERSION): Uin
 
 /** Identifies the channel kind from a preamble; BAD_MAGIC / BAD_VERSION otherwise. */
 export function decodePreamble(bytes: Uint8Array, allowed: readonly MagicName[]): MagicName {
+  if (bytes.length < PREAMBLE_BYTES) throw new ProtocolError(ErrorCode.MALFORMED, `a preamble is ${PREAMBLE_BYTES} bytes, got ${bytes.length}`);
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
   const kind = allowed.find((k) => Magic[k] === magic);
   if (!kind) throw new ProtocolError(ErrorCode.BAD_MAGIC, "not a julia-daemon peer (bad magic)");
@@ -60,49 +61,71 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
  * a fixed-size prefix (a preamble, a token) before switching to frames.
  */
 export class FrameReader {
-  private buf = new Uint8Array(0);
+  // Chunks are kept as a list and joined only when a frame needs them, so a
+  // large frame arriving in many small chunks costs O(size), not O(size·chunks).
+  private chunks: Uint8Array[] = [];
+  private total = 0;
   constructor(private readonly maxPayload = MAX_FRAME_BYTES) {}
 
   push(chunk: Uint8Array): void {
-    if (this.buf.length === 0) {
-      this.buf = chunk.slice();
-      return;
-    }
-    const next = new Uint8Array(new ArrayBuffer(this.buf.length + chunk.length));
-    next.set(this.buf);
-    next.set(chunk, this.buf.length);
-    this.buf = next;
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk.slice());
+    this.total += chunk.length;
   }
 
   get buffered(): number {
-    return this.buf.length;
+    return this.total;
+  }
+
+  /** Makes the first `n` buffered bytes contiguous in chunks[0]. */
+  private gather(n: number): Uint8Array {
+    const head = this.chunks[0]!;
+    if (head.length >= n) return head;
+    const out = new Uint8Array(new ArrayBuffer(this.total));
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    this.chunks = [out];
+    return out;
+  }
+
+  private consume(n: number): void {
+    const head = this.chunks[0]!;
+    this.total -= n;
+    if (head.length === n) this.chunks.shift();
+    else this.chunks[0] = head.subarray(n);
   }
 
   takeBytes(n: number): Uint8Array | null {
-    if (this.buf.length < n) return null;
-    const out = this.buf.slice(0, n);
-    this.buf = this.buf.subarray(n);
+    if (this.total < n) return null;
+    const out = this.gather(n).slice(0, n);
+    this.consume(n);
     return out;
   }
 
   /** Bytes left after the last frame (e.g. raw stream data after a status byte). */
   rest(): Uint8Array {
-    const out = this.buf;
-    this.buf = new Uint8Array(0);
+    const out = this.total ? this.gather(this.total).slice(0, this.total) : new Uint8Array(0);
+    this.chunks = [];
+    this.total = 0;
     return out;
   }
 
   next(): RawFrame | null {
-    if (this.buf.length < FRAME_HEADER_BYTES) return null;
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    if (this.total < FRAME_HEADER_BYTES) return null;
+    const head = this.gather(FRAME_HEADER_BYTES);
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const type = view.getUint8(0);
     const len = view.getUint32(1, true);
     if (len > this.maxPayload) {
       throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of type 0x${type.toString(16)} announces ${len} bytes, over the ${this.maxPayload}-byte cap`);
     }
-    if (this.buf.length < FRAME_HEADER_BYTES + len) return null;
-    const payload = this.buf.slice(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + len);
-    this.buf = this.buf.subarray(FRAME_HEADER_BYTES + len);
+    if (this.total < FRAME_HEADER_BYTES + len) return null;
+    const whole = this.gather(FRAME_HEADER_BYTES + len);
+    const payload = whole.slice(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + len);
+    this.consume(FRAME_HEADER_BYTES + len);
     return { type, payload };
   }
 }

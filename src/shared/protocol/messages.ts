@@ -301,6 +301,20 @@ export function decodeSize(p: Uint8Array): Size {
 export function encodeStreamOpen(token: Uint8Array, kind: number): Uint8Array {
   return new Writer(17).raw(checkToken(token)).u8(kind).finish();
 }
+export const STREAM_OPEN_BYTES = TOKEN_BYTES + 1;
+export function decodeStreamOpen(b: Uint8Array): { token: Uint8Array; kind: number } {
+  const r = new Reader(b);
+  const m = { token: r.raw(TOKEN_BYTES), kind: r.u8() };
+  r.end();
+  return m;
+}
+
+/** The worker's answer to a stream open: one status byte, plus a message when it is not OK. */
+export function encodeStreamStatus(status: number, message = ""): Uint8Array {
+  const w = new Writer(8).u8(status);
+  if (status !== 0) w.str(message);
+  return w.finish();
+}
 
 function checkToken(t: Uint8Array): Uint8Array {
   if (t.length !== TOKEN_BYTES) throw new RangeError(`run token must be ${TOKEN_BYTES} bytes, got ${t.length}`);
