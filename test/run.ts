@@ -2,6 +2,8 @@
 // then print the plain `N passed, N failed, N skipped` line the CI reads,
 // and exit with bun's own exit code.
 
+export {};
+
 const args = process.argv.slice(2);
 const proc = Bun.spawn([process.execPath, "test", "--timeout=30000", ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
 let text = "";
