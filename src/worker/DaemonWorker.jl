@@ -1,0 +1,31 @@
+# DaemonWorker: the Julia side of julia-daemon. One process serves runs for
+# juliaclient: it registers with juliaconductor over the control channel,
+# accepts the client's four per-run streams on its run socket, and evaluates
+# each run with the semantics of the `julia` executable (docs/protocol.md,
+# docs/julia-semantics.md). Standard library only.
+module DaemonWorker
+
+using Sockets
+import Logging
+import InteractiveUtils
+import REPL
+
+include("protocol_constants.jl")
+include("protocol.jl")
+include("scopedio.jl")
+include("state.jl")
+include("streams.jl")
+include("run.jl")
+include("repl.jl")
+include("overrides.jl")
+include("control.jl")
+include("precompile.jl")
+
+# Everything process-wide (stdio proxies, Base overrides, sockets) is installed
+# by `run_worker`, never at load time: loading must stay side-effect free so
+# the module can be precompiled or inspected.
+function __init__()
+    return nothing
+end
+
+end # module

@@ -1,0 +1,117 @@
+# The worker's mutable state: one WorkerState per process and one Run per
+# accepted RUN request. Kept apart from the code that drives them so control.jl,
+# streams.jl and run.jl share one vocabulary. Every field that several tasks
+# touch is guarded by the lock named next to it.
+
+"""One RUN, from RUN_ACCEPTED to RUN_DONE."""
+mutable struct Run
+    spec::RunSpec
+    key::String                              # hex token, the key in WorkerState.runs
+    switches::Dict{String,String}
+    state::Symbol                            # :pending, :running, :finished (under WorkerState.lock)
+    streams::Vector{Union{Nothing,IO}}       # index = stream kind 1..4
+    connect_timer::Union{Nothing,Timer}
+    # control stream (worker -> client frames are serialised by ctl_lock)
+    ctl_lock::ReentrantLock
+    ctl_open::Bool
+    raw_acks::Channel{Bool}
+    size::Union{Nothing,Tuple{Int,Int}}
+    size_cond::Threads.Condition
+    # stdio, set when the run starts
+    out::Any
+    err::Any
+    inp::Any
+    # evaluation
+    task::Union{Nothing,Task}
+    mod::Union{Nothing,Module}
+    is_interactive::Bool
+    exit_on_sigint::Bool                     # julia's exit_on_sigint(true) phase: program file running
+    died_of_sigint::Bool                     # an interrupt hit the run in that phase
+    exit_code::Union{Nothing,Int32}          # first exit(n) of the run
+    repl::Any                                # the LineEditREPL/BasicREPL of a REPL run
+    repl_backend::Any
+    last_signal_ns::UInt64
+    atexit_before::Vector{Any}
+    replhooks_before::Vector{Any}
+end
+
+function Run(spec::RunSpec)
+    switches = Dict{String,String}()
+    for (k, v) in spec.switches
+        switches[k] = v       # later switches win, as on julia's command line
+    end
+    return Run(spec, token_key(spec.token), switches, :pending, Union{Nothing,IO}[nothing, nothing, nothing, nothing],
+        nothing, ReentrantLock(), false, Channel{Bool}(typemax(Int)), nothing, Threads.Condition(),
+        nothing, nothing, nothing, nothing, nothing, false, false, false, nothing, nothing, nothing,
+        UInt64(0), Any[], Any[])
+end
+
+hasflag(run::Run, bit::UInt32) = (run.spec.flags & bit) != 0
+
+"""The worker process: its identity, its two sockets and its runs."""
+mutable struct WorkerState
+    id::String
+    secret::String
+    conductor_path::String
+    run_socket::String
+    grace_s::Float64
+    server::Any                              # Sockets.PipeServer of the run socket
+    control::Union{Nothing,IO}               # conductor connection (writes under control_lock)
+    control_lock::ReentrantLock
+    lock::ReentrantLock                      # guards runs, shutting_down, standby
+    runs::Dict{String,Run}
+    shutting_down::Bool
+    standby::Union{Nothing,Module}
+    revise_default::Bool
+    baseline_env::Vector{Pair{String,String}}
+    startup_loaded_sessions::Set{String}
+end
+
+function WorkerState(id, secret, conductor_path, run_socket, grace_s, revise_default)
+    return WorkerState(id, secret, conductor_path, run_socket, grace_s, nothing, nothing, ReentrantLock(),
+        ReentrantLock(), Dict{String,Run}(), false, nothing, revise_default,
+        collect(Pair{String,String}, ENV), Set{String}())
+end
+
+const WORKER = Ref{WorkerState}()
+
+active_runs(w::WorkerState) = @lock w.lock length(w.runs)
+
+"""Diagnostics go to the worker's own stderr (the conductor's log), never to a client."""
+function log_worker(msg::AbstractString)
+    io = WORKER_STDERR[]
+    try
+        println(io, "[julia-daemon worker ", getpid(), "] ", msg)
+        flush(io)
+    catch
+    end
+    return nothing
+end
+
+log_worker(msg::AbstractString, err) = log_worker(string(msg, ": ", sprint(showerror, err)))
+
+"""
+Starts a worker-infrastructure task. On a multi-threaded worker it goes to a
+pool that, where possible, excludes thread 1, where runs execute (so a run
+that computes without yielding cannot starve the control loop).
+"""
+function spawn_infra(f::Function)
+    if Threads.nthreads() > 1
+        if Threads.nthreads(:interactive) > 0 && Threads.nthreads(:default) > 0
+            return Threads.@spawn :default f()
+        end
+        return Threads.@spawn f()
+    end
+    return @async f()
+end
+
+"""Runs `f`, retrying after an InterruptException that a stray SIGINT threw into an infra task."""
+function ignoring_interrupts(f::Function)
+    while true
+        try
+            return f()
+        catch err
+            err isa InterruptException || rethrow()
+        end
+    end
+end
