@@ -12,9 +12,20 @@ export function spawnArgv(config: Config, shape: WorkerShape, entry: string): st
   if (shape.channel) argv.push(`+${shape.channel}`);
   if (config.workerProject) argv.push(`--project=${config.workerProject}`);
   argv.push(...config.workerArgs);
-  if (shape.threads) argv.push(`--threads=${shape.threads}`);
+  argv.push(`--threads=${threadsArg(shape)}`);
   argv.push(...shape.processSwitches, entry, config.paths.socket);
   return argv;
+}
+
+/**
+ * The worker always gets one interactive thread beyond what the user asked
+ * for: its control and stream readers run there, so an INTERRUPT or PING is
+ * read even while user code computes without yielding (julia ≥ 1.12 starts
+ * one by default too). An explicit interactive count is kept as given.
+ */
+export function threadsArg(shape: WorkerShape): string {
+  const spec = shape.threads ?? shape.startupEnv.JULIA_NUM_THREADS ?? "1";
+  return spec.includes(",") ? spec : `${spec || "1"},1`;
 }
 
 /** Variables the conductor's own environment must not leak into a worker's start. */
