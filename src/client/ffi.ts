@@ -5,6 +5,7 @@
 // answers conservatively (no tty, no raw mode) so the client still runs.
 
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
+import type { DirFacts } from "../shared/paths.ts";
 
 export interface Termios {
   bytes: Uint8Array;
@@ -26,6 +27,10 @@ export interface Sys {
   makeRaw(t: Termios): Termios;
   winsize(fd: number): Winsize | null;
   mkdirPrivate(path: string): void;
+  /** lstat facts about `path`, null when it does not exist (or FFI is unavailable). */
+  dirFacts(path: string): DirFacts | null;
+  /** uid of the process on the other end of a connected Unix socket, null if unknown. */
+  peerUid(fd: number): number | null;
   /** Blocks until an exclusive flock on `path` is held; returns a release function. */
   lockFile(path: string): (() => void) | null;
   /** Replaces the process image; returns only on failure. */
@@ -41,6 +46,8 @@ const O_RDWR = 2;
 const O_CREAT = 0o100;
 const O_CLOEXEC = 0o2000000;
 const LOCK_EX = 2;
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
 const TERMIOS_BYTES = 60;
 // termios flag bits (Linux)
 const BRKINT = 0o2, INPCK = 0o20, ISTRIP = 0o40, ICRNL = 0o400, IXON = 0o2000;
@@ -60,6 +67,8 @@ function loadLibc() {
   return dlopen("libc.so.6", {
     isatty: { args: [FFIType.i32], returns: FFIType.i32 },
     fstat: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    lstat: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+    getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
     fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     open: { args: [FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
@@ -87,6 +96,9 @@ function ffiSys(): Sys {
   const { symbols: c } = loadLibc();
   const statBuf = new Uint8Array(new ArrayBuffer(256));
   const inoOffset = 8;
+  // struct stat differs: x86_64 has a 64-bit st_nlink before st_mode.
+  const modeOffset = process.arch === "x64" ? 24 : 16;
+  const uidOffset = modeOffset + (process.arch === "x64" ? 4 : 8);
   return {
     kind: "ffi",
     isatty: (fd) => c.isatty(fd) === 1,
@@ -126,6 +138,19 @@ function ffiSys(): Sys {
     mkdirPrivate(path) {
       c.mkdir(cstr(path), 0o700);
     },
+    dirFacts(path) {
+      if (c.lstat(cstr(path), ptr(statBuf)) !== 0) return null;
+      const v = new DataView(statBuf.buffer);
+      const mode = v.getUint32(modeOffset, true);
+      return { isSymlink: (mode & 0o170000) === 0o120000, isDirectory: (mode & 0o170000) === 0o040000, uid: v.getUint32(uidOffset, true), mode };
+    },
+    peerUid(fd) {
+      const cred = new Uint8Array(new ArrayBuffer(12));
+      const len = new Uint8Array(new ArrayBuffer(4));
+      new DataView(len.buffer).setUint32(0, 12, true);
+      if (c.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ptr(cred), ptr(len)) !== 0) return null;
+      return new DataView(cred.buffer).getUint32(4, true);
+    },
     lockFile(path) {
       const fd = c.open(cstr(path), O_RDWR | O_CREAT | O_CLOEXEC, 0o600);
       if (fd < 0) return null;
@@ -158,6 +183,8 @@ export const portableSys: Sys = {
   makeRaw: (t) => t,
   winsize: () => null,
   mkdirPrivate() {},
+  dirFacts: () => null,
+  peerUid: () => null,
   lockFile: () => () => {},
   exec() {},
   dieBySignal(signo) {

@@ -52,7 +52,7 @@ export function requestFlags(sys: Sys): number {
 async function readReply(frames: FrameStream, link: Link, entries: () => string[]): Promise<Reply> {
   for (;;) {
     const f = await frames.next();
-    if (!f) throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection before answering", "see `juliaconductor logs`, or run it with --foreground");
+    if (!f) throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection before answering", "see conductor.log in the runtime dir, or run `juliaconductor --foreground`");
     switch (f.type) {
       case Frame.NEED_ENV:
         link.write(encodeEnv(entries()));
@@ -73,7 +73,7 @@ async function readReply(frames: FrameStream, link: Link, entries: () => string[
         throw new DaemonError(kind, e.message, e.hint, { exitCode: e.exitCode });
       }
       default:
-        throw createError("PROTOCOL", `unexpected frame 0x${f.type.toString(16)} from the conductor`, "juliaclient and juliaconductor may be different versions; run `juliaconductor restart`");
+        throw createError("PROTOCOL", `unexpected frame 0x${f.type.toString(16)} from the conductor`, "juliaclient and juliaconductor may be different versions; run `juliaconductor stop` and retry");
     }
   }
 }
@@ -105,5 +105,5 @@ export async function sendAdmin(link: Link, args: readonly string[]): Promise<Ou
   link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
   const reply = await readReply(frames, link, () => []);
   if ("outcome" in reply) return reply.outcome;
-  throw createError("PROTOCOL", "the conductor routed an admin command to a worker", "run `juliaconductor restart`");
+  throw createError("PROTOCOL", "the conductor routed an admin command to a worker", "juliaclient and juliaconductor may be different versions; run `juliaconductor stop` and retry");
 }

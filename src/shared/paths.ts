@@ -3,7 +3,7 @@
 // 108-byte limit up front, so a long $XDG_RUNTIME_DIR fails with a clear
 // error instead of an opaque bind/connect failure.
 
-import { createError } from "./errors.ts";
+import { createError, type DaemonError } from "./errors.ts";
 
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
 export const SUN_PATH_MAX = 107;
@@ -45,4 +45,26 @@ export function checkSocketPath(path: string): string {
 /** The per-worker run socket, next to the conductor socket. */
 export function workerSocketPath(runtime: string, workerId: string): string {
   return checkSocketPath(`${runtime}/w-${workerId}.sock`);
+}
+
+export interface DirFacts {
+  isSymlink: boolean;
+  isDirectory: boolean;
+  uid: number;
+  mode: number;
+}
+
+/**
+ * Why a runtime dir is unsafe, or null. Both binaries check (the client
+ * before it sends its environment, the conductor before it listens) and
+ * explain it in the same words.
+ */
+export function runtimeDirProblem(dir: string, st: DirFacts, uid: number): DaemonError | null {
+  const hint = "remove it, or set JULIA_DAEMON_RUNTIME to a private directory of yours";
+  if (st.isSymlink) return createError("NO_PERMISSION", `runtime directory ${dir} is not a directory (it is a symlink)`, hint);
+  if (!st.isDirectory) return createError("NO_PERMISSION", `runtime directory ${dir} is not a directory`, hint);
+  if (st.uid !== uid) return createError("NO_PERMISSION", `runtime directory ${dir} belongs to uid ${st.uid}, not to you (uid ${uid})`, "set JULIA_DAEMON_RUNTIME to a directory you own");
+  const mode = st.mode & 0o777;
+  if (mode !== 0o700) return createError("NO_PERMISSION", `runtime directory ${dir} has mode ${mode.toString(8).padStart(4, "0")}; it must be 0700`, `run \`chmod 700 ${dir}\``);
+  return null;
 }

@@ -1,9 +1,12 @@
 // End-to-end harness: a private runtime dir per test (short enough for
 // sun_path), the compiled binaries, the worker double, and helpers that
-// collect stdout, stderr and the exit status together. Conductors started by
-// a test are stopped when its Sandbox is disposed.
+// collect stdout, stderr and the exit status together; `spawn` streams a
+// client's stdout line by line, `RawPeer` speaks raw bytes to a socket.
+// Conductors started by a test are stopped, and anything left of the sandbox
+// (found by its runtime dir in /proc/*/environ) killed, when it is disposed.
 
-import { mkdtempSync, readFileSync, rmSync, chmodSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from "node:fs";
+import type { Subprocess } from "bun";
 
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 export const CLIENT = `${ROOT}/dist/juliaclient`;
@@ -59,7 +62,7 @@ export class Sandbox {
     });
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     await proc.exited;
-    return { stdout, stderr, code: proc.signalCode ? null : proc.exitCode, signal: proc.signalCode ?? null };
+    return { stdout, stderr, code: proc.signalCode ? null : proc.exitCode, signal: proc.signalCode ? String(proc.signalCode) : null };
   }
 
   conductorPid(): number | null {
@@ -68,6 +71,32 @@ export class Sandbox {
     } catch {
       return null;
     }
+  }
+
+  /** Starts a client without waiting for it: for signals, kills and long runs. */
+  spawn(args: string[], opts: RunOptions = {}): Live {
+    const env = { ...this.env, ...opts.env };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const proc = Bun.spawn([CLIENT, ...args], {
+      cwd: opts.cwd ?? this.dir,
+      env: env as Record<string, string>,
+      stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: opts.timeoutMs ?? 20_000,
+      killSignal: "SIGKILL",
+    });
+    return new Live(proc);
+  }
+
+  /** Every live process started for this sandbox (clients, conductor, workers): they carry its runtime dir in their environment. */
+  processes(): number[] {
+    return pidsWithEnv(`JULIA_DAEMON_RUNTIME=${this.runtime}`);
+  }
+
+  /** The live `juliaconductor` processes serving this sandbox's runtime dir. */
+  conductors(): number[] {
+    return this.processes().filter((pid) => cmdline(pid)[0]?.endsWith("/juliaconductor"));
   }
 
   async stop(): Promise<void> {
@@ -80,6 +109,14 @@ export class Sandbox {
       }
       await waitFor(() => !alive(pid), 10_000);
     }
+    // Anything this sandbox started and the conductor did not take down with it.
+    for (const p of this.processes()) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -88,13 +125,14 @@ export class Sandbox {
   }
 }
 
+/** Whether `pid` is running. A zombie is dead: detached processes are reaped late by this machine's init. */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  return !isZombie(pid);
 }
 
 /** Waits on a condition (never a fixed sleep for readiness); throws on timeout. */
@@ -104,4 +142,176 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(10);
   }
+}
+
+/** pids of live processes whose environment holds exactly `entry` (KEY=VALUE). */
+export function pidsWithEnv(entry: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry) && !isZombie(pid)) out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, "latin1").replace(/^.*\)/, ""));
+  } catch {
+    return true;
+  }
+}
+
+export function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** A client started with Sandbox.spawn: its stdout is read as it streams. */
+export class Live {
+  stdout = "";
+  private consumed = 0;
+  private listeners: (() => void)[] = [];
+  private outDone: Promise<void>;
+  private errText: Promise<string>;
+
+  constructor(readonly proc: Subprocess<"ignore" | Uint8Array, "pipe", "pipe">) {
+    this.errText = new Response(proc.stderr).text();
+    this.outDone = (async () => {
+      const dec = new TextDecoder();
+      for await (const chunk of proc.stdout) {
+        this.stdout += dec.decode(chunk, { stream: true });
+        for (const f of this.listeners.splice(0)) f();
+      }
+      for (const f of this.listeners.splice(0)) f();
+    })();
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** The next line of stdout (without its newline), waiting for it to arrive; throws at EOF. */
+  async line(timeoutMs = 10_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const nl = this.stdout.indexOf("\n", this.consumed);
+      if (nl >= 0) {
+        const text = this.stdout.slice(this.consumed, nl);
+        this.consumed = nl + 1;
+        return text;
+      }
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        await this.outDone;
+        if (this.stdout.indexOf("\n", this.consumed) >= 0) continue;
+        throw new Error(`client exited before printing a line; stdout so far: ${JSON.stringify(this.stdout)}, stderr: ${JSON.stringify(await this.errText)}`);
+      }
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for a line; stdout so far: ${JSON.stringify(this.stdout)}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.listeners.push(() => (clearTimeout(t), r()));
+        void this.proc.exited.then(() => (clearTimeout(t), r()));
+      });
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.proc.kill(signal);
+  }
+
+  async result(): Promise<Result> {
+    const [, stderr] = await Promise.all([this.outDone, this.errText]);
+    await this.proc.exited;
+    return { stdout: this.stdout, stderr, code: this.proc.signalCode ? null : this.proc.exitCode, signal: this.proc.signalCode ? String(this.proc.signalCode) : null };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGKILL");
+    await this.proc.exited;
+  }
+}
+
+/** A raw connection to a unix socket, collecting whatever comes back until the peer closes. */
+export class RawPeer {
+  received = new Uint8Array(0);
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
+  private sock!: Awaited<ReturnType<typeof Bun.connect>>;
+
+  private constructor() {
+    this.closed = new Promise((r) => (this.markClosed = r));
+  }
+
+  static async connect(path: string): Promise<RawPeer> {
+    const peer = new RawPeer();
+    peer.sock = await Bun.connect({
+      unix: path,
+      socket: {
+        data(_s, chunk) {
+          const next = new Uint8Array(peer.received.length + chunk.length);
+          next.set(peer.received);
+          next.set(chunk, peer.received.length);
+          peer.received = next;
+        },
+        close() {
+          peer.markClosed();
+        },
+        error() {
+          peer.markClosed();
+        },
+      },
+    });
+    return peer;
+  }
+
+  write(bytes: Uint8Array | string): void {
+    this.sock.write(bytes);
+  }
+
+  end(): void {
+    this.sock.end();
+  }
+
+  /** Resolves true when the peer closed within `ms`, false otherwise. */
+  closedWithin(ms: number): Promise<boolean> {
+    return Promise.race([this.closed.then(() => true), Bun.sleep(ms).then(() => false)]);
+  }
+}
+
+/** A channel preamble: 4-byte magic then u16 LE version. */
+export function preamble(magic: string, version = 1): Uint8Array {
+  const b = new Uint8Array(6);
+  b.set(new TextEncoder().encode(magic));
+  new DataView(b.buffer).setUint16(4, version, true);
+  return b;
+}
+
+/** Decodes an ERROR frame (type 0xE0) from the start of `bytes`, or null when it is not one. */
+export function decodeErrorFrame(bytes: Uint8Array): { code: number; exitCode: number; message: string; hint: string } | null {
+  if (bytes.length < 5 || bytes[0] !== 0xe0) return null;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = v.getUint32(1, true);
+  if (bytes.length < 5 + len) return null;
+  const dec = new TextDecoder();
+  let at = 5;
+  const code = v.getUint16(at, true);
+  const exitCode = v.getUint8(at + 2);
+  at += 3;
+  const str = () => {
+    const n = v.getUint32(at, true);
+    const s = dec.decode(bytes.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+    return s;
+  };
+  const message = str();
+  return { code, exitCode, message, hint: str() };
 }

@@ -16,16 +16,17 @@ const base = { clientEnv: { HOME: "/home/u" }, cwd: "/home/u/proj/src/deep", pro
 describe("project resolution (julia's init_active_project)", () => {
   test.each([
     ["no --project, no JULIA_PROJECT: default environment", { option: undefined }, ""],
-    ["bare --project walks up from the client's cwd", { option: "@." }, "/home/u/proj/Project.toml"],
+    ["bare --project walks up from the client's cwd", { option: "@." }, "/home/u/proj"],
+    ["a project file names its directory", { option: "../../Project.toml" }, "/home/u/proj"],
     ["relative --project resolves against the client's cwd", { option: "../.." }, "/home/u/proj"],
     ["~ expands with the client's HOME", { option: "~/x" }, "/home/u/x"],
     ["named environment passes through", { option: "@v1.11" }, "@v1.11"],
     ["JULIA_PROJECT when no switch", { option: undefined, clientEnv: { JULIA_PROJECT: "/opt/p" } }, "/opt/p"],
-    ["JULIA_PROJECT=@. walks up", { option: undefined, clientEnv: { JULIA_PROJECT: "@." } }, "/home/u/proj/Project.toml"],
+    ["JULIA_PROJECT=@. walks up", { option: undefined, clientEnv: { JULIA_PROJECT: "@." } }, "/home/u/proj"],
     ["empty JULIA_PROJECT is the default environment", { option: undefined, clientEnv: { JULIA_PROJECT: "" } }, ""],
     ["the switch wins over JULIA_PROJECT", { option: "/a", clientEnv: { JULIA_PROJECT: "/b" } }, "/a"],
     ["@. with no project anywhere: default", { option: "@.", cwd: "/tmp/x" }, ""],
-    ["@script walks up from the program file", { option: "@script", cwd: "/", programFile: "home/u/other/run.jl" }, "/home/u/other/JuliaProject.toml"],
+    ["@script walks up from the program file", { option: "@script", cwd: "/", programFile: "home/u/other/run.jl" }, "/home/u/other"],
   ] as const)("%s", (_name, over, expected) => {
     expect(resolveProject({ ...base, ...over } as Parameters<typeof resolveProject>[0])).toBe(expected);
   });

@@ -3,7 +3,7 @@
 // Rarely used commands are imported lazily to keep `serve` start-up small.
 
 import { defineCommand, runCommand } from "citty";
-import { ExitCode } from "../../shared/errors.ts";
+import { createError, ExitCode } from "../../shared/errors.ts";
 
 let exitCode: number = ExitCode.OK;
 
@@ -62,6 +62,12 @@ export async function runCli(argv: string[]): Promise<number> {
     await showUsage(main);
     return ExitCode.OK;
   }
-  await runCommand(main, { rawArgs: argv });
+  try {
+    await runCommand(main, { rawArgs: argv });
+  } catch (e) {
+    // citty reports usage mistakes (unknown command, bad flag) as CLIError with ANSI colour.
+    if ((e as Error)?.name === "CLIError") throw createError("USAGE", (e as Error).message.replace(/\x1b\[[0-9;]*m/g, ""), "run `juliaconductor --help`");
+    throw e;
+  }
   return exitCode;
 }

@@ -4,6 +4,7 @@
 // up only the requests waiting on it.
 
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { createError, DaemonError } from "../../shared/errors.ts";
 import { Capability, ErrorCode, Registration, Shutdown, type Hello, type RunDone, type RunSpec } from "../../shared/protocol/index.ts";
 import type { Config } from "../config.ts";
@@ -157,6 +158,9 @@ export class Pool implements WorkerEvents {
     }
     if (w.state !== "dead") log.warn(`worker ${w.id} (pid ${w.proc.pid}) exited: ${how}`);
     this.forget(w);
+    // A worker killed with SIGKILL cannot remove its run socket; only ever touch our own dir's w-*.sock.
+    const sock = w.hello?.runSocket;
+    if (sock && sock.startsWith(`${this.deps.config.paths.runtime}/w-`)) rmSync(sock, { force: true });
   }
 
   private forget(w: Worker): void {

@@ -12,7 +12,7 @@ export interface ProjectInputs {
   isFile: (path: string) => boolean;
 }
 
-/** "" is the default environment; "@name" a named environment; otherwise an absolute path. */
+/** "" is the default environment; "@name" a named environment; otherwise an absolute project directory. */
 export type ResolvedProject = string;
 
 const PROJECT_NAMES = ["JuliaProject.toml", "Project.toml"];
@@ -46,15 +46,28 @@ export function findProject(start: string, isFile: (p: string) => boolean): stri
   }
 }
 
+const dirname = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
+
+/**
+ * One spelling per project, so `--project`, `--project=.` and
+ * `--project=./Project.toml` share one warm worker: julia accepts a directory
+ * or its project file alike, and activates the same environment.
+ */
+function projectDir(path: string): string {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  return PROJECT_NAMES.includes(base) ? dirname(path) : path;
+}
+
 export function resolveProject(inp: ProjectInputs): ResolvedProject {
   const spec = inp.option ?? inp.clientEnv.JULIA_PROJECT;
   if (spec === undefined || spec === "") return "";
-  if (spec === "@.") return findProject(inp.cwd, inp.isFile) ?? "";
+  const found = (p: string | null) => (p ? dirname(p) : "");
+  if (spec === "@.") return found(findProject(inp.cwd, inp.isFile));
   if (spec === "@script") {
     if (!inp.programFile || inp.programFile === "-") return "";
     const script = absPath(inp.programFile, inp.cwd, inp.clientEnv.HOME);
-    return findProject(script.slice(0, script.lastIndexOf("/")) || "/", inp.isFile) ?? "";
+    return found(findProject(dirname(script), inp.isFile));
   }
   if (spec.startsWith("@")) return spec;
-  return absPath(spec, inp.cwd, inp.clientEnv.HOME);
+  return projectDir(absPath(spec, inp.cwd, inp.clientEnv.HOME));
 }

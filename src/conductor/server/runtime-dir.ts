@@ -5,7 +5,7 @@
 
 import { lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { createError } from "../../shared/errors.ts";
-import type { ConductorPaths } from "../../shared/paths.ts";
+import { runtimeDirProblem, type ConductorPaths } from "../../shared/paths.ts";
 
 export function ensureRuntimeDir(dir: string, uid: number): void {
   let st;
@@ -15,15 +15,8 @@ export function ensureRuntimeDir(dir: string, uid: number): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     st = lstatSync(dir);
   }
-  if (!st.isDirectory()) {
-    throw createError("NO_PERMISSION", `runtime directory ${dir} is not a directory${st.isSymbolicLink() ? " (it is a symlink)" : ""}`, "remove it, or set JULIA_DAEMON_RUNTIME to a private directory");
-  }
-  if (st.uid !== uid) {
-    throw createError("NO_PERMISSION", `runtime directory ${dir} belongs to uid ${st.uid}, not to you (uid ${uid})`, "set JULIA_DAEMON_RUNTIME to a directory you own");
-  }
-  if ((st.mode & 0o777) !== 0o700) {
-    throw createError("NO_PERMISSION", `runtime directory ${dir} has mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}; it must be 0700`, `run \`chmod 700 ${dir}\``);
-  }
+  const problem = runtimeDirProblem(dir, { isSymlink: st.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }, uid);
+  if (problem) throw problem;
 }
 
 function pidAlive(pid: number): boolean {

@@ -1,0 +1,73 @@
+// Signals sent to the client while its run sleeps: SIGINT kills a program
+// file's run (the client dies by SIGINT, as julia does) but is an
+// InterruptException for -e code (exit 1); SIGTERM makes the client die by
+// SIGTERM. The warm worker survives all of them.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { alive, Sandbox } from "./harness.ts";
+
+let sb: Sandbox;
+beforeAll(() => {
+  sb = new Sandbox();
+  writeFileSync(`${sb.dir}/sleepy.jl`, "println(getpid())\nawait sleep(30)\nprintln(\"not reached\")\n");
+});
+afterAll(async () => {
+  await sb.stop();
+});
+
+const SLEEPY_E = 'println(getpid()); await sleep(30); println("not reached")';
+
+async function nextPid(): Promise<string> {
+  const r = await sb.run(["-e", "println(getpid())"]);
+  expect(r.code).toBe(0);
+  return r.stdout.trim();
+}
+
+describe("signals to the client", () => {
+  test("SIGINT while a program file sleeps: the client dies by SIGINT; the worker survives", async () => {
+    await using live = sb.spawn(["sleepy.jl"]);
+    const pid = await live.line();
+    live.kill("SIGINT");
+    const r = await live.result();
+    expect(r.stdout).toBe(`${pid}\n`);
+    expect(r.stderr).toBe("");
+    expect(r.signal).toBe("SIGINT");
+    expect(r.code).toBeNull();
+    expect(await nextPid()).toBe(pid);
+  });
+
+  test("SIGINT while -e code sleeps: InterruptException, exit 1; the worker survives", async () => {
+    await using live = sb.spawn(["-e", SLEEPY_E]);
+    const pid = await live.line();
+    live.kill("SIGINT");
+    const r = await live.result();
+    expect(r.stdout).toBe(`${pid}\n`);
+    expect(r.stderr).toContain("InterruptException");
+    expect(r.stderr).toStartWith("ERROR: ");
+    expect(r.code).toBe(1);
+    expect(await nextPid()).toBe(pid);
+  });
+
+  test("SIGTERM: the client dies by SIGTERM; the worker lives on and the next run works", async () => {
+    await using live = sb.spawn(["-e", SLEEPY_E]);
+    const pid = await live.line();
+    live.kill("SIGTERM");
+    const r = await live.result();
+    expect(r.stdout).toBe(`${pid}\n`);
+    expect(r.stderr).toBe("");
+    expect(r.signal).toBe("SIGTERM");
+    expect(r.code).toBeNull();
+    expect(await nextPid()).toMatch(/^\d+$/);
+    expect(alive(Number(pid))).toBe(true); // the worker was not taken down with its client
+  });
+
+  test("SIGTERM to a program file's client: dies by SIGTERM too", async () => {
+    await using live = sb.spawn(["sleepy.jl"]);
+    await live.line();
+    live.kill("SIGTERM");
+    const r = await live.result();
+    expect(r.stderr).toBe("");
+    expect(r.signal).toBe("SIGTERM");
+  });
+});
