@@ -22,8 +22,17 @@ export const rootLogger: ConsolaInstance = createConsola({
   reporters: [{ log: (o) => sink(format(o)) }],
 });
 
+// consola copies the level into each tagged instance, so they are kept here to be updated together.
+const tagged: ConsolaInstance[] = [];
+
 export function setDebug(on: boolean): void {
-  rootLogger.level = on ? LogLevels.debug : LogLevels.info;
+  const level = on ? LogLevels.debug : LogLevels.info;
+  rootLogger.level = level;
+  for (const l of tagged) l.level = level;
 }
 
-export const logger = (tag: string): ConsolaInstance => rootLogger.withTag(tag);
+export function logger(tag: string): ConsolaInstance {
+  const l = rootLogger.withTag(tag);
+  tagged.push(l);
+  return l;
+}

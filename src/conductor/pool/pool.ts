@@ -213,6 +213,7 @@ export class Pool implements WorkerEvents {
   clientGone(workerId: string, token: Uint8Array): void {
     const w = this.workers.get(workerId);
     const r = w?.runs.get(hex(token));
+    log.debug(`client of run ${hex(token).slice(0, 8)} on worker ${workerId} left${r ? " before the run ended" : ""}`);
     if (!w || !r) return;
     w.channel?.cancelRun(token);
     r.orphanTimer = setTimeout(() => {

@@ -1,0 +1,65 @@
+// A worker stuck in code that never yields (here: a JavaScript busy loop in
+// the double, which cannot even read INTERRUPT) is retired by the conductor:
+// at once on the third Ctrl-C within 2 s, or 5 s after its client vanished.
+// Either way the next run gets a fresh worker.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { alive, Sandbox, waitFor } from "./harness.ts";
+
+/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Waits until `pid` has burnt CPU since now: it is in its busy loop, past any chance to yield. */
+async function spinning(pid: number): Promise<void> {
+  const start = cpuTicks(pid);
+  await waitFor(() => cpuTicks(pid) - start >= 10, 10_000, `worker ${pid} to spin`);
+}
+
+let sb: Sandbox;
+beforeAll(() => {
+  sb = new Sandbox();
+});
+afterAll(async () => {
+  await sb.stop();
+});
+
+const STUCK = "println(getpid()); await sleep(0); while (true) {}";
+
+describe("retiring stuck workers", () => {
+  test("Ctrl-C three times within 2 s: the worker is killed, the client exits 71", async () => {
+    await using live = sb.spawn(["-e", STUCK]);
+    const pid = Number(await live.line());
+    await spinning(pid);
+    // Signals sent back to back merge while pending; press Ctrl-C like a user, until it ends.
+    const done = live.result();
+    let ended = false;
+    void done.then(() => (ended = true));
+    for (let presses = 0; !ended && presses < 60; presses++) {
+      live.kill("SIGINT");
+      await Promise.race([done, Bun.sleep(50)]);
+    }
+    const r = await done;
+    expect(r.stdout).toBe(`${pid}\n`);
+    expect(r.stderr).toStartWith("juliaclient: error: worker ");
+    expect(r.code).toBe(71);
+    await waitFor(() => !alive(pid), 5000, "the stuck worker to die");
+    const next = await sb.run(["-e", "println(getpid())"]);
+    expect(next.code).toBe(0);
+    expect(Number(next.stdout)).not.toBe(pid);
+  });
+
+  test("a client killed mid-run: its still-busy worker is retired after the grace", async () => {
+    const live = sb.spawn(["-e", STUCK]);
+    const pid = Number(await live.line());
+    await spinning(pid);
+    live.kill("SIGKILL");
+    await live.result();
+    expect(alive(pid)).toBe(true);
+    await waitFor(() => !alive(pid), 15_000, "the orphaned busy worker to be retired");
+  }, 20_000);
+});
