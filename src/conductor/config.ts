@@ -1,12 +1,18 @@
-// The conductor's settings, read from the environment once at the edge and
-// validated; the core receives this typed object and never reads env itself.
-// (The lifecycle issue layers a config file and `juliaconductor config` on it.)
+// The conductor's settings, layered (defaults < config.toml < environment <
+// flags), validated once at the edge; the core receives this typed object
+// and never reads the environment itself. `juliaconductor config` renders
+// `describeConfig` to show each effective value and where it came from.
 
-import { createError } from "../shared/errors.ts";
+import { existsSync, readFileSync } from "node:fs";
 import { conductorPaths, type ConductorPaths, type Env } from "../shared/paths.ts";
+import { CONDUCTOR_SETTINGS } from "./config/schema.ts";
+import { readLayers, type RawSettings, type RawValue } from "./config/sources.ts";
+
+export { splitArgs } from "./config/schema.ts";
 
 export interface Config {
   paths: ConductorPaths;
+  stateDir: string;
   workerExecutable: string;
   workerArgs: string[];
   workerProject: string | null;
@@ -18,39 +24,84 @@ export interface Config {
   replyTimeoutMs: number;
   /** how long the conductor waits for a new worker's HELLO before giving up */
   startTimeoutMs: number;
+  /** how long a graceful stop lets running clients finish */
+  stopTimeoutMs: number;
   workerGraceS: number;
+  logMaxBytes: number;
   debug: boolean;
+  /** every raw value with its source, for settings parsed elsewhere (pool policy) */
+  raw: RawSettings;
 }
 
-function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw createError("CONFIG", `${name}=${raw} is invalid (from the environment): expected an integer from ${min} to ${max}`, `unset ${name} to use the default (${fallback})`);
-  }
-  return n;
+const extraNames = new Set<string>();
+
+/** Lets another module's settings (e.g. the pool's) be accepted in config.toml and as flags. */
+export function registerSettingNames(names: Iterable<string>): void {
+  for (const n of names) extraNames.add(n);
 }
 
-/** Splits WORKER_ARGS like a shell would for plain words and simple quotes. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2] ?? m[3] ?? "");
-  return out;
+function knownNames(): Set<string> {
+  return new Set([...Object.values(CONDUCTOR_SETTINGS).map((s) => s.name), ...extraNames]);
 }
 
-export function loadConfig(env: Env, uid: number): Config {
+export interface LoadOptions {
+  flags?: readonly string[];
+  readFile?: (path: string) => string | null;
+}
+
+const defaultRead = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : null);
+
+export function stateDirFor(env: Env): string {
+  if (env.JULIA_DAEMON_STATE_DIR) return env.JULIA_DAEMON_STATE_DIR;
+  return `${env.XDG_STATE_HOME || `${env.HOME || "/tmp"}/.local/state`}/julia-daemon`;
+}
+
+export function loadConfig(env: Env, uid: number, opts: LoadOptions = {}): Config {
+  const raw = readLayers({ env, flags: opts.flags ?? [], known: knownNames(), readFile: opts.readFile ?? defaultRead });
+  const get = <T>(key: keyof typeof CONDUCTOR_SETTINGS): T => {
+    const s = CONDUCTOR_SETTINGS[key];
+    return s.parse(raw[s.name] ?? { value: s.default, source: "default" }) as T;
+  };
+  const project = get<string>("workerProject");
   return {
     paths: conductorPaths(env, uid),
-    workerExecutable: env.JULIA_DAEMON_WORKER_EXECUTABLE || "julia",
-    workerArgs: splitArgs(env.JULIA_DAEMON_WORKER_ARGS ?? "--startup-file=no"),
-    workerProject: env.JULIA_DAEMON_WORKER_PROJECT || null,
-    maxClients: intVar(env, "JULIA_DAEMON_WORKER_MAXCLIENTS", 1, 0, 1 << 16),
+    stateDir: stateDirFor(env),
+    workerExecutable: get("workerExecutable"),
+    workerArgs: get("workerArgs"),
+    workerProject: project || null,
+    maxClients: get("maxClients"),
     orphanRunGraceMs: 5_000,
-    replyTimeoutMs: intVar(env, "JULIA_DAEMON_REPLY_TIMEOUT", 30, 1, 86_400) * 1000,
-    startTimeoutMs: intVar(env, "JULIA_DAEMON_START_TIMEOUT", 600, 1, 86_400) * 1000,
-    workerGraceS: intVar(env, "JULIA_DAEMON_WORKER_GRACE", 60, 0, 86_400),
-    debug: env.JULIA_DAEMON_DEBUG === "1",
+    replyTimeoutMs: get("replyTimeoutMs"),
+    startTimeoutMs: get("startTimeoutMs"),
+    stopTimeoutMs: get("stopTimeoutMs"),
+    workerGraceS: Math.round(get<number>("workerGraceMs") / 1000),
+    logMaxBytes: get("logMaxBytes"),
+    debug: get("debug"),
+    raw,
   };
+}
+
+/** A lookup over the layered raw values, for settings parsed by other modules. */
+export function rawLookup(config: Config): (name: string) => RawValue | undefined {
+  return (name) => config.raw[name];
+}
+
+export interface ConfigRow {
+  name: string;
+  value: string;
+  source: string;
+  describe: string;
+}
+
+export function describeConfig(config: Config, extra: readonly { name: string; default: string; describe: string }[] = []): ConfigRow[] {
+  const rows: ConfigRow[] = [];
+  const all = [...Object.values(CONDUCTOR_SETTINGS).map((s) => ({ name: s.name, default: String(s.default), describe: s.describe })), ...extra];
+  for (const s of all) {
+    const r = config.raw[s.name];
+    rows.push({ name: s.name, value: r ? (Array.isArray(r.value) ? JSON.stringify(r.value) : r.value) : s.default, source: r?.source ?? "default", describe: s.describe });
+  }
+  rows.push({ name: "JULIA_DAEMON_RUNTIME", value: config.paths.runtime, source: "environment (or its default)", describe: "runtime dir (env only: the client reads it too)" });
+  rows.push({ name: "JULIA_DAEMON_SERVER", value: config.paths.socket, source: "environment (or its default)", describe: "conductor socket (env only)" });
+  rows.push({ name: "JULIA_DAEMON_STATE_DIR", value: config.stateDir, source: "environment (or its default)", describe: "durable state and logs" });
+  return rows;
 }

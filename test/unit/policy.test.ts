@@ -73,7 +73,7 @@ describe("worker argv and env", () => {
     expect(env).toEqual({ PATH: "/bin", JULIA_DEPOT_PATH: "/client/depot", JULIA_DAEMON_WORKER_ID: "id1", JULIA_DAEMON_WORKER_SECRET: "sec", JULIA_DAEMON_WORKER_GRACE: "60" });
   });
   test("invalid numbers are refused with their source and range", () => {
-    expect(() => loadConfig({ JULIA_DAEMON_WORKER_MAXCLIENTS: "-1" }, 1)).toThrow(/JULIA_DAEMON_WORKER_MAXCLIENTS=-1 is invalid \(from the environment\): expected an integer from 0 to/);
+    expect(() => loadConfig({ JULIA_DAEMON_WORKER_MAXCLIENTS: "-1" }, 1)).toThrow(/JULIA_DAEMON_WORKER_MAXCLIENTS="-1" is invalid \(from environment JULIA_DAEMON_WORKER_MAXCLIENTS\): expected an integer from 0 to/);
   });
 });
 
