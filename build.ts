@@ -15,9 +15,9 @@ process.chdir(root);
 
 writeFileSync(GENERATED, renderWorkerFiles());
 if (existsSync(`${root}/tools/gen-julia-constants.ts`)) {
-  const gen: { renderJuliaConstants(): string } = await import(`${root}/tools/gen-julia-constants.ts`);
-  const { renderJuliaConstants } = gen;
-  writeFileSync(`${root}/src/worker/protocol_constants.jl`, renderJuliaConstants());
+  const gen: { renderJuliaConstants(): string; renderGoldenFrames(): string } = await import(`${root}/tools/gen-julia-constants.ts`);
+  writeFileSync(`${root}/src/worker/protocol_constants.jl`, gen.renderJuliaConstants());
+  writeFileSync(`${root}/src/worker/golden_frames.jl`, gen.renderGoldenFrames());
 }
 
 const common = ["--compile", "--minify", "--sourcemap=inline", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];

@@ -179,6 +179,9 @@ function cancel_run!(w::WorkerState, key::String)
 end
 
 function shutdown!(w::WorkerState, mode::UInt8)
+    # §4.2: an unknown mode is refused (REPLY_ERROR id 0 BAD_REQUEST), not taken as "soft".
+    mode in (SHUTDOWN_SOFT, SHUTDOWN_NOW) ||
+        throw(ProtocolError(ERR_BAD_REQUEST, "unknown SHUTDOWN mode $(Int(mode))"))
     idle = lock(w.lock) do
         w.shutting_down = true
         isempty(w.runs)
@@ -258,8 +261,8 @@ function run_worker(conductor_path::AbstractString)
     sock === nothing && worker_exit!(w, 1)
     prepare_standby!(w)
 
-    # The control loop runs as an infra task (off thread 1 where possible); the
-    # main task only waits, swallowing SIGINTs that land on it while idle.
+    # The control loop runs as an infra task (on the interactive thread when
+    # there is one); the main task only waits, swallowing stray SIGINTs.
     loop = spawn_infra(() -> control_loop!(w, sock))
     try
         ignoring_interrupts(() -> wait(loop))

@@ -1,64 +1,80 @@
-# A workload that replays encoded protocol frames through the codec, so the
-# first real request does not pay for compiling it. It runs while a package
-# cache is generated (`jl_generating_output() == 1`) and, because main.jl
-# includes the worker without a cache, once at start-up before HELLO.
+# A workload that replays the golden protocol frames (golden_frames.jl,
+# generated from fixtures/protocol/) through the worker's real frame reader,
+# control-channel dispatcher, client-frame handler and encoders, so the first
+# client does not pay for compiling the daemon's own code.
+#
+# When it runs: main.jl `include`s the worker (no package cache, see main.jl),
+# so `jl_generating_output() == 1` only holds if someone builds a cache or
+# sysimage containing DaemonWorker; then it runs at load time, as issue 4
+# asks. In the normal start-up it runs once in `run_worker`, before HELLO: the
+# worker is not yet registered, so the cost (compiling code the first request
+# would compile anyway) is paid while no client waits on this worker. It has
+# no side effects: replies go to an IOBuffer, nothing is activated or run.
 
-function precompile_frames()
-    token = collect(UInt8, 0x01:0x10)
-    spec = RunSpec(UInt32(7), token, RUNFLAG_STDIN_TTY | RUNFLAG_HAS_PROGRAM, UInt32(4242), "/tmp",
-        ["HOME=/tmp", "TERM=xterm-256color"], [(ACTION_EVAL, "1+1"), (ACTION_PRINT, "2"), (ACTION_LOAD, "x.jl")],
-        "script.jl", ["a", "b"], ["banner" => "no", "color" => "yes"], "")
-    io = IOBuffer()
-    write(io, encode_id_only(FRAME_PING, 1))
-    write(io, frame_bytes!(put_str!(put_u32!(Encoder(FRAME_ACTIVATE), 2), "/tmp/project")))
-    write(io, encode_run(spec))
-    write(io, frame_bytes!(put_u8!(Encoder(FRAME_SHUTDOWN), SHUTDOWN_SOFT)))
-    write(io, frame_bytes!(put_raw!(Encoder(FRAME_CANCEL_RUN), token)))
-    write(io, encode_error(ERR_UNKNOWN_WORKER, 75, "refused", ""))
-    write(io, frame_bytes!(Encoder(FRAME_INTERRUPT)))
-    write(io, frame_bytes!(put_u8!(Encoder(FRAME_RAW_ACK), 1)))
-    write(io, frame_bytes!(put_u16!(put_u16!(Encoder(FRAME_SIZE), 24), 80)))
-    return take!(io)
+"""Replays one golden frame; the same code paths a live frame of that type takes."""
+function replay_frame!(w::WorkerState, run::Run, f::Frame)
+    t = f.type
+    if t == FRAME_PING || t in (FRAME_REQUEST, FRAME_ENV, FRAME_NEED_ENV, FRAME_ROUTE, FRAME_PROGRESS, FRAME_OUTPUT)
+        dispatch_request!(w, f)            # PONG, or REPLY_ERROR UNEXPECTED, into w.control
+    elseif t == FRAME_ACTIVATE
+        decode_activate(f.payload)         # not dispatched: that would activate a project
+    elseif t == FRAME_RUN
+        Run(decode_run(f.payload))         # not dispatched: that would register a run
+    elseif t == FRAME_ERROR
+        m = decode_error(f.payload)        # not dispatched: that would log it
+        encode_error(m.code, m.exit_code, m.message, m.hint)
+    elseif t == FRAME_SIZE
+        handle_client_frame!(run, f)
+    elseif t == FRAME_HELLO
+        d = Decoder(f.payload)
+        encode_hello(; registration=get_u8!(d), worker_id=get_str!(d), secret=get_str!(d), pid=get_u32!(d),
+            julia_version=get_str!(d), capabilities=get_u32!(d), run_socket=get_str!(d), active_runs=get_u32!(d))
+    elseif t == FRAME_PONG
+        d = Decoder(f.payload)
+        encode_pong(get_u32!(d), get_u32!(d))
+    elseif t == FRAME_RUN_DONE
+        d = Decoder(f.payload)
+        encode_run_done(get_token!(d), get_u8!(d), get_i32!(d))
+    elseif t == FRAME_REPLY_ERROR
+        d = Decoder(f.payload)
+        encode_reply_error(get_u32!(d), get_u16!(d), get_str!(d))
+    elseif t == FRAME_EXIT
+        d = Decoder(f.payload)
+        encode_exit(get_u8!(d), get_i32!(d))
+    elseif t == FRAME_RAW_MODE
+        encode_raw_mode(decode_flag(f.payload))
+    elseif t == FRAME_READ_CREDIT
+        encode_read_credit(decode_id_only(f.payload))
+    else
+        return false
+    end
+    return true
 end
 
-"""Decodes every frame of `precompile_frames()`; returns how many were understood."""
-function replay_frames(bytes::Vector{UInt8})
-    io = IOBuffer(bytes)
+"""Replays every golden frame; returns how many were replayed (all, unless one fails)."""
+function replay_golden_frames()
+    w = WorkerState("precompile", "", "/nonexistent/c.sock", "/nonexistent/w.sock", 0.0, false)
+    w.control = IOBuffer()
+    run = Run(RunSpec(0, zeros(UInt8, TOKEN_BYTES), 0, 0, "", String[], Tuple{UInt8,String}[], "", String[],
+        Pair{String,String}[], ""))
     n = 0
-    while true
-        f = read_frame(io)
-        f === nothing && break
-        t = f.type
-        t == FRAME_PING && decode_id_only(f.payload)
-        t == FRAME_ACTIVATE && decode_activate(f.payload)
-        t == FRAME_RUN && decode_run(f.payload)
-        t == FRAME_SHUTDOWN && decode_shutdown(f.payload)
-        t == FRAME_CANCEL_RUN && token_key(decode_cancel_run(f.payload))
-        t == FRAME_ERROR && decode_error(f.payload)
-        t == FRAME_INTERRUPT && decode_empty(f.payload)
-        t == FRAME_RAW_ACK && decode_flag(f.payload)
-        t == FRAME_SIZE && decode_size(f.payload)
-        n += 1
+    for (_, hex) in GOLDEN_FRAMES
+        f = read_frame(IOBuffer(hex2bytes(hex)))
+        f === nothing && continue
+        replay_frame!(w, run, f) && (n += 1)
     end
+    # The stream handshake replies, the preamble check, and a colour decision.
+    encode_stream_status(STREAM_STATUS_BAD_TOKEN, "unknown token")
+    encode_stream_status(STREAM_STATUS_OK)
+    check_preamble(preamble_bytes(MAGIC_STREAM), MAGIC_STREAM)
+    encode_size_query()
+    stream_color("auto", true, "xterm-256color")
     return n
 end
 
 function run_precompile_workload()
     try
-        replay_frames(precompile_frames())
-        token = collect(UInt8, 0x01:0x10)
-        encode_hello(; registration=REGISTRATION_FRESH, worker_id="w", secret="s", pid=1,
-            julia_version=string(VERSION), capabilities=capabilities(), run_socket="/tmp/w-w.sock", active_runs=0)
-        encode_pong(1, 0)
-        encode_reply_error(1, ERR_BUSY, "busy")
-        encode_run_done(token, EXITKIND_CODE, 0)
-        encode_exit(EXITKIND_SIGNAL, 2)
-        encode_raw_mode(true)
-        encode_size_query()
-        encode_read_credit(STDIN_CREDIT_BYTES)
-        encode_stream_status(STREAM_STATUS_BAD_TOKEN, "unknown token")
-        check_preamble(preamble_bytes(MAGIC_STREAM), MAGIC_STREAM)
-        stream_color("auto", true, "xterm-256color")
+        replay_golden_frames()
     catch err
         log_worker("precompile workload failed", err)
     end

@@ -51,10 +51,12 @@ end
 function print_banner(io::IO, banner::Symbol)
     banner === :no && return nothing
     short = banner === :short
-    if isdefined(REPL, :banner)
+    if isdefined(REPL, :banner)          # 1.11+: the banner moved to REPL, with `short`
         REPL.banner(io; short=short)
+    elseif short && hasmethod(Base.banner, Tuple{IO}, (:short,))
+        Base.banner(io; short=true)
     else
-        Base.banner(io; short=short)
+        Base.banner(io)                  # 1.10 may have no `short` keyword
     end
     return nothing
 end

@@ -28,6 +28,8 @@ mutable struct Run
     exit_on_sigint::Bool                     # julia's exit_on_sigint(true) phase: program file running
     died_of_sigint::Bool                     # an interrupt hit the run in that phase
     exit_code::Union{Nothing,Int32}          # first exit(n) of the run
+    interrupt_pending::Threads.Atomic{Bool}  # an interrupt the run's next write/read raises
+    client_gone::Bool                        # control stream closed before EXIT: RUN_DONE kind 2
     repl::Any                                # the LineEditREPL/BasicREPL of a REPL run
     repl_backend::Any
     last_signal_ns::UInt64
@@ -42,8 +44,8 @@ function Run(spec::RunSpec)
     end
     return Run(spec, token_key(spec.token), switches, :pending, Union{Nothing,IO}[nothing, nothing, nothing, nothing],
         nothing, ReentrantLock(), false, Channel{Bool}(typemax(Int)), nothing, Threads.Condition(),
-        nothing, nothing, nothing, nothing, nothing, false, false, false, nothing, nothing, nothing,
-        UInt64(0), Any[], Any[])
+        nothing, nothing, nothing, nothing, nothing, false, false, false, nothing,
+        Threads.Atomic{Bool}(false), false, nothing, nothing, UInt64(0), Any[], Any[])
 end
 
 hasflag(run::Run, bit::UInt32) = (run.spec.flags & bit) != 0
@@ -91,18 +93,33 @@ end
 log_worker(msg::AbstractString, err) = log_worker(string(msg, ": ", sprint(showerror, err)))
 
 """
-Starts a worker-infrastructure task. On a multi-threaded worker it goes to a
-pool that, where possible, excludes thread 1, where runs execute (so a run
-that computes without yielding cannot starve the control loop).
+True when the worker has an interactive thread (the conductor starts it with
+`--threads=<n>,1`, docs/protocol.md §4.1). Then infrastructure (control loop,
+run-socket accept loop, stream handshakes and readers, output flushers) runs
+on the interactive pool and user code on the default pool, so PING and
+INTERRUPT are read while user code computes without yielding. Without one
+(a worker started by hand) everything shares thread 1, as before.
 """
+has_interactive_thread() = Threads.nthreads(:interactive) > 0
+
+"""Starts a worker-infrastructure task (interactive pool when there is one)."""
 function spawn_infra(f::Function)
-    if Threads.nthreads() > 1
-        if Threads.nthreads(:interactive) > 0 && Threads.nthreads(:default) > 0
-            return Threads.@spawn :default f()
-        end
-        return Threads.@spawn f()
-    end
+    has_interactive_thread() && return Threads.@spawn :interactive f()
     return @async f()
+end
+
+"""
+Starts a run's main task. With an interactive thread it goes to the default
+pool (never sticky, so it can migrate between default threads); without one it
+is pinned to thread 1, where Julia raises SIGINT, so `deliver_exception!` can
+still stop code that never yields.
+"""
+function spawn_run_task(f::Function)
+    has_interactive_thread() && return Threads.@spawn :default f()
+    t = Task(f)
+    t.sticky = true
+    ccall(:jl_set_task_tid, Cint, (Any, Cint), t, 0)
+    return schedule(t)
 end
 
 """Runs `f`, retrying after an InterruptException that a stray SIGINT threw into an infra task."""

@@ -221,9 +221,8 @@ function handle_client_frame!(run::Run, f::Frame)
         finally
             unlock(run.size_cond)
         end
-    else
-        throw(ProtocolError(ERR_UNEXPECTED, "unexpected frame $(get(FRAME_NAMES, f.type, repr(f.type))) from the client"))
     end
+    # Any other type is ignored: a newer client may send frames we do not know (§5.1).
     return nothing
 end
 
@@ -242,8 +241,13 @@ function client_control_closed!(w::WorkerState, run::Run)
     if state === :pending
         abandon_run!(w, run, "the client's control stream closed before the run started")
     elseif state === :running && was_open
-        # The client was killed before EXIT: stop the run; the conductor
-        # retires the worker if it is still busy 5 s later.
+        # The client was killed before EXIT (§5.1): stop the run, discard its
+        # output, report it abandoned; the conductor retires the worker if it
+        # is still busy 5 s later.
+        run.client_gone = true
+        for o in (run.out, run.err)
+            o isa RunOutput && (o.broken = true)
+        end
         interrupt_run!(run)
     end
     return nothing

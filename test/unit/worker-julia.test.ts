@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { Language, type Node, Parser } from "web-tree-sitter";
 import { Frame, Magic, PROTOCOL_VERSION } from "../../src/shared/protocol/constants.ts";
 import { decodeHello } from "../../src/shared/protocol/messages.ts";
-import { JULIA_CONSTANTS_PATH, renderJuliaConstants } from "../../tools/gen-julia-constants.ts";
+import { JULIA_CONSTANTS_PATH, JULIA_GOLDEN_PATH, renderGoldenFrames, renderJuliaConstants } from "../../tools/gen-julia-constants.ts";
 
 const WORKER_DIR = new URL("../../src/worker/", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 const hasJulia = Bun.which("julia") !== null;
 
@@ -23,11 +24,26 @@ function juliaFiles(): string[] {
     .sort();
 }
 
+/** Every .jl file the parse check covers: the worker and the Julia tests under test/. */
+function allJuliaFiles(): string[] {
+  const tests = readdirSync(join(ROOT, "test"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".jl"))
+    .map((f) => join("test", f));
+  return [...juliaFiles().map((f) => join("src/worker", f)), ...tests.sort()];
+}
+
 describe("generated Julia constants", () => {
   test("src/worker/protocol_constants.jl matches src/shared/protocol/constants.ts", () => {
     const committed = readFileSync(JULIA_CONSTANTS_PATH, "utf8");
     if (committed !== renderJuliaConstants()) {
       throw new Error("src/worker/protocol_constants.jl is stale: regenerate it with `bun tools/gen-julia-constants.ts` and commit the result");
+    }
+  });
+
+  test("src/worker/golden_frames.jl matches fixtures/protocol/*.hex", () => {
+    const committed = readFileSync(JULIA_GOLDEN_PATH, "utf8");
+    if (committed !== renderGoldenFrames()) {
+      throw new Error("src/worker/golden_frames.jl is stale: regenerate it with `bun tools/gen-julia-constants.ts` and commit the result");
     }
   });
 });
@@ -48,14 +64,15 @@ describe("Julia sources parse with tree-sitter-julia", async () => {
     for (const child of node.children) if (child) problems(child, out);
   };
 
-  test("there are worker sources", () => {
+  test("there are worker sources and Julia tests", () => {
     expect(juliaFiles()).toContain("main.jl");
     expect(juliaFiles()).toContain("DaemonWorker.jl");
+    expect(allJuliaFiles()).toContain("test/worker/runtests.jl");
   });
 
-  for (const file of juliaFiles()) {
+  for (const file of allJuliaFiles()) {
     test(file, () => {
-      const tree = parser.parse(readFileSync(join(WORKER_DIR, file), "utf8"));
+      const tree = parser.parse(readFileSync(join(ROOT, file), "utf8"));
       if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
       const found: string[] = [];
       problems(tree.rootNode, found);
@@ -63,6 +80,17 @@ describe("Julia sources parse with tree-sitter-julia", async () => {
       expect(found).toEqual([]);
     });
   }
+});
+
+describe("Julia codec against the golden frames (test/worker/runtests.jl)", () => {
+  const name = "julia --startup-file=no test/worker/runtests.jl passes";
+  test.skipIf(!hasJulia)(hasJulia ? name : `${name} (skipped: julia not found)`, async () => {
+    const proc = Bun.spawn(["julia", "--startup-file=no", join(ROOT, "test/worker/runtests.jl")], { stdout: "pipe", stderr: "pipe" });
+    const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const code = await proc.exited;
+    if (code !== 0) throw new Error(`runtests.jl exited ${code}\n${out}\n${err}`);
+    expect(out + err).toContain("golden frames");
+  }, 300_000);
 });
 
 describe("worker smoke test", () => {

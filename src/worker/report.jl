@@ -1,0 +1,54 @@
+# Error reports as julia prints them (display_error of the scrubbed exception
+# stack), with the worker's own frames cut from every backtrace.
+
+# ---- error display ----------------------------------------------------------------
+
+unwrap_exception(e) = e isa LoadError ? unwrap_exception(e.error) : e
+
+"""Exceptions that end a run without an error report: exit(), and Ctrl-C of a program file."""
+function is_run_control(run::Run, stack)
+    for x in stack
+        e = unwrap_exception(x.exception)
+        e isa RunExit && return true
+        e isa InterruptException && run.died_of_sigint && return true
+    end
+    return false
+end
+
+# Entry points between the worker and user code. Backtraces are cut at the
+# first of these frames, so a report never shows worker frames.
+@noinline __daemon_entry_eval(mod::Module, @nospecialize(ex)) = Core.eval(mod, ex)
+@noinline __daemon_entry_include(mod::Module, path::String) = Base.include(mod, path)
+@noinline __daemon_entry_include_string(mod::Module, code::String, name::String) =
+    include_string(mod, code, name)
+@noinline __daemon_entry_main(@nospecialize(main), args::Vector{String}) = invokelatest(main, args)
+
+is_daemon_entry(fr) = startswith(String(fr.func), "__daemon_entry")
+
+function cut_worker_frames(bt)
+    bt isa Vector{Base.StackTraces.StackFrame} || return bt
+    i = findfirst(is_daemon_entry, bt)
+    return i === nothing ? bt : bt[1:i-1]
+end
+
+"""julia's `scrub_repl_backtrace`, plus removal of the worker's own frames."""
+function scrub(stack)
+    stack = Base.scrub_repl_backtrace(stack)
+    els = [(exception=x.exception, backtrace=cut_worker_frames(x.backtrace)) for x in stack]
+    return Base.ExceptionStack(convert(fieldtype(Base.ExceptionStack, 1), els))
+end
+
+"""`invokelatest(display_error, scrub_repl_backtrace(current_exceptions()))` on the run's stderr."""
+function report_current_error(run::Run)
+    stack = current_exceptions()
+    is_run_control(run, stack) && return nothing
+    try
+        invokelatest(Base.display_error, scrub(stack))
+    catch
+        try
+            println(stderr, "\nSYSTEM: displaying the error report failed")
+        catch
+        end
+    end
+    return nothing
+end

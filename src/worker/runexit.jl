@@ -1,0 +1,102 @@
+# How a run ends early: exit(n) inside a run (RunExit instead of the process's
+# death) and interrupts (Ctrl-C, CANCEL_RUN, a vanished client), delivered to
+# the run's task without ever touching the worker's own tasks.
+
+"""Thrown by the worker's Base.exit inside a run; caught by the run, never by the worker."""
+struct RunExit <: Exception
+    code::Int32
+end
+Base.showerror(io::IO, e::RunExit) = print(io, "exit(", e.code, ") ended the run")
+
+# ---- exit() and Ctrl-C -----------------------------------------------------------
+
+"""
+The body of `Base.exit(n)` in the worker (see overrides.jl). Outside a run it
+exits the process. Inside a run it records the code (first call wins), ends a
+REPL after the current evaluation, stops the run's main task when called from
+a child task, and unwinds the caller with RunExit.
+"""
+function request_exit(n)
+    code = Int32(n)    # the same conversion julia's ccall(:jl_exit, ..., (Int32,), n) makes
+    run = current_run()
+    run === nothing && ccall(:jl_exit, Cvoid, (Int32,), code)
+    run = run::Run
+    run.exit_code === nothing && (run.exit_code = code)
+    run.repl === nothing || force_eof!(run.inp::RunInput)
+    t = run.task
+    if t !== nothing && t !== current_task() && run.repl === nothing
+        deliver_exception!(run, RunExit(code))
+    end
+    throw(RunExit(code))
+end
+
+"""Ctrl-C (INTERRUPT), CANCEL_RUN, or the client vanishing."""
+function interrupt_run!(run::Run)
+    t = run.task
+    (t === nothing || istaskdone(t)) && return nothing
+    if run.repl_backend !== nothing && !repl_in_eval(run.repl_backend)
+        # At the REPL prompt ^C arrives as a byte (raw mode) and LineEdit handles it;
+        # throwing into the backend's idle take! would kill the REPL.
+        return nothing
+    end
+    run.exit_on_sigint && (run.died_of_sigint = true)
+    deliver_exception!(run, InterruptException())
+    return nothing
+end
+
+const SIGINT_NUM = Cint(2)
+
+"""
+Delivers `exc` to the run's main task.
+
+A task blocked in a wait queue (sleep, I/O, lock, Channel) is rescheduled with
+the exception, as `schedule(t, exc; error=true)` does. `schedule` unlinks the
+task from `t.queue` without that queue's lock, so a waker that pops the task
+at the same instant can race it; the window is the few instructions between
+the check and the unlink, and it is accepted (Julia offers no locked variant).
+
+A task that is running cannot be interrupted from another task. With an
+interactive thread the run is on the default pool, where Julia never raises
+SIGINT (signals-unix.c: "Do not raise sigint on worker thread", tid != 0), so
+the interrupt is left pending and raised at the run's next write to
+stdout/stderr or stdin read (`poll_interrupt!`), as the double does; a loop
+that neither yields nor prints runs on (the client retires the worker after
+three Ctrl-C, docs/protocol.md §3.4). Without an interactive thread the run
+is on thread 1 and the worker sends itself SIGINT (exit_on_sigint(false): an
+InterruptException at the next safepoint of thread 1), at most once a second
+so Julia's "force throw" after repeated SIGINTs is never triggered by us.
+"""
+function deliver_exception!(run::Run, exc)
+    t = run.task
+    (t === nothing || istaskdone(t)) && return nothing
+    if t !== current_task() && t.state === :runnable && t.queue !== nothing
+        try
+            schedule(t, exc; error=true)
+            return nothing
+        catch err
+            log_worker("could not reschedule the run task", err)
+        end
+    end
+    exc isa InterruptException || return nothing
+    if has_interactive_thread()
+        run.interrupt_pending[] = true
+        return nothing
+    end
+    now = time_ns()
+    if now - run.last_signal_ns > 1_000_000_000
+        run.last_signal_ns = now
+        ccall(:kill, Cint, (Cint, Cint), getpid(), SIGINT_NUM)
+    end
+    return nothing
+end
+
+"""Raises a pending interrupt in the run's main task (once); called on each write and stdin read."""
+function poll_interrupt!()
+    run = current_run()
+    run === nothing && return nothing
+    run = run::Run
+    if run.interrupt_pending[] && current_task() === run.task && Threads.atomic_xchg!(run.interrupt_pending, false)
+        throw(InterruptException())
+    end
+    return nothing
+end

@@ -1,0 +1,162 @@
+# Buffered output to one client stream (stdout or stderr of a run): many tiny
+# writes must not become many syscalls, yet a prompt must appear before a read
+# and everything must be out before EXIT.
+
+# ---- buffered output to one client stream ------------------------------------
+
+"""
+Buffered writer to a client's stdout or stderr socket. Thread-safe; a flusher
+task empties the buffer at the next scheduler yield, and a writer that never
+yields is flushed once its oldest unflushed byte is OUTPUT_MAX_DELAY_NS old.
+"""
+mutable struct RunOutput <: IO
+    sock::Union{Nothing,IO}
+    buf::Vector{UInt8}
+    len::Int
+    first_ns::UInt64
+    lock::ReentrantLock
+    kick::Base.Event
+    closed::Bool
+    broken::Bool
+    color::Bool
+    size_fn::Function
+end
+
+function RunOutput(sock::Union{Nothing,IO}; color::Bool, size_fn::Function)
+    o = RunOutput(sock, Vector{UInt8}(undef, OUTPUT_BUFFER_BYTES), 0, UInt64(0),
+        ReentrantLock(), Base.Event(true), false, false, color, size_fn)
+    start_flusher!(o)
+    return o
+end
+
+# The flusher is infrastructure: on the interactive thread when there is one,
+# so output leaves while the writer computes on the default pool.
+function start_flusher!(o::RunOutput)
+    return spawn_infra() do
+        while !o.closed
+            wait(o.kick)
+            o.closed && break
+            # Coalesce a burst of small writes into one socket write.
+            sleep(0.001)
+            o.closed && break
+            try
+                flush(o)
+            catch
+                # A broken socket is recorded in `o.broken`; the writer sees the error.
+            end
+        end
+    end
+end
+
+function flush_locked!(o::RunOutput)
+    o.len == 0 && return nothing
+    n = o.len
+    o.len = 0
+    o.first_ns = UInt64(0)
+    (o.sock === nothing || o.broken) && return nothing
+    try
+        GC.@preserve o unsafe_write(o.sock, pointer(o.buf), UInt(n))
+    catch
+        o.broken = true
+        rethrow()
+    end
+    return nothing
+end
+
+function check_writable(o::RunOutput)
+    o.closed && throw(Base.IOError("stream is closed or unusable", 0))
+    return nothing
+end
+
+function Base.unsafe_write(o::RunOutput, p::Ptr{UInt8}, n::UInt)
+    poll_interrupt!()
+    n == 0 && return UInt(0)
+    lock(o.lock)
+    try
+        check_writable(o)
+        if n > length(o.buf) - o.len
+            flush_locked!(o)
+            if n >= length(o.buf)
+                # Too big to be worth copying: straight to the socket.
+                (o.sock === nothing || o.broken) || unsafe_write(o.sock, p, n)
+                return n
+            end
+        end
+        unsafe_copyto!(pointer(o.buf, o.len + 1), p, n)
+        after_append!(o, Int(n))
+    finally
+        unlock(o.lock)
+    end
+    return n
+end
+
+function Base.write(o::RunOutput, b::UInt8)
+    poll_interrupt!()
+    lock(o.lock)
+    try
+        check_writable(o)
+        o.len == length(o.buf) && flush_locked!(o)
+        o.buf[o.len+1] = b
+        after_append!(o, 1)
+    finally
+        unlock(o.lock)
+    end
+    return 1
+end
+
+function after_append!(o::RunOutput, n::Int)
+    was_empty = o.len == 0
+    o.len += n
+    if was_empty
+        o.first_ns = time_ns()
+        notify(o.kick)
+    elseif o.len == length(o.buf) || time_ns() - o.first_ns > OUTPUT_MAX_DELAY_NS
+        flush_locked!(o)
+    end
+    return nothing
+end
+
+function Base.flush(o::RunOutput)
+    o.closed && return nothing
+    lock(o.lock)
+    try
+        flush_locked!(o)
+        o.sock === nothing || o.broken || flush(o.sock)
+    finally
+        unlock(o.lock)
+    end
+    return nothing
+end
+
+"""Flushes and closes; never throws (the run is ending or the client is gone)."""
+function close_output!(o::RunOutput)
+    lock(o.lock)
+    try
+        o.closed && return nothing
+        try
+            flush_locked!(o)
+        catch
+        end
+        o.closed = true
+        notify(o.kick)
+        o.sock === nothing || try
+            close(o.sock)
+        catch
+        end
+    finally
+        unlock(o.lock)
+    end
+    return nothing
+end
+
+# User code calling close(stdout) ends its own output, as in julia.
+Base.close(o::RunOutput) = close_output!(o)
+Base.isopen(o::RunOutput) = !o.closed
+Base.iswritable(o::RunOutput) = !o.closed
+Base.isreadable(::RunOutput) = false
+Base.lock(o::RunOutput) = lock(o.lock)
+Base.unlock(o::RunOutput) = unlock(o.lock)
+Base.get(o::RunOutput, key, default) = key === :color ? o.color : default
+Base.haskey(o::RunOutput, key) = key === :color
+Base.in(kv::Pair, o::RunOutput) = kv.first === :color && kv.second === o.color
+Base.displaysize(o::RunOutput) = o.size_fn()::Tuple{Int,Int}

@@ -1,0 +1,217 @@
+// Conformance cases for docs/julia-semantics.md: each row's behaviour as a run
+// the worker evaluates. Cases marked `only: "julia"` use Julia syntax the
+// double cannot model (macros, modules, Base APIs); they run wherever julia is
+// on PATH and are reported as skipped otherwise.
+
+import { expect } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Action, Frame, RunFlag } from "../../src/shared/protocol/index.ts";
+import { type ConformanceCase, E, atLeast, e, expectOutcome } from "./case.ts";
+
+const write = (path: string, text: string) => Bun.write(path, text);
+
+export const semanticsCases: ConformanceCase[] = [
+  {
+    name: "ARGS are the run's arguments",
+    body: async (w, L) => {
+      const out = await w.run({ actions: e(L({ double: 'println(ARGS.join("|"))', julia: 'println(join(ARGS, "|"))' })), args: ["a", "b c", ""] });
+      expectOutcome(out, { stdout: "a|b c|\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "PROGRAM_FILE is the path as given; ARGS follow it",
+    body: async (w, L) => {
+      await write(join(w.dir, "prog.jl"), L({ double: 'println(PROGRAM_FILE, " ", ARGS.join(","))', julia: 'println(PROGRAM_FILE, " ", join(ARGS, ","))' }) + "\n");
+      const out = await w.run({ flags: RunFlag.HAS_PROGRAM, programFile: "prog.jl", args: ["x", "y"] });
+      expectOutcome(out, { stdout: "prog.jl x,y\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "exit(n) ends the run with n & 0xFF; output before it is kept",
+    body: async (w) => {
+      expectOutcome(await w.run({ actions: e('println("a"); exit(3); println("b")') }), { stdout: "a\n", stderr: "", code: 3 });
+      expectOutcome(await w.run({ actions: e("exit(300)") }), { stdout: "", code: 300 & 0xff });
+      expectOutcome(await w.run({ actions: e('print("")') }), { stdout: "", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "exit(n) inside try/catch still ends the run with n",
+    body: async (w, L) => {
+      const code = L({ double: "try { exit(4) } catch (err) {} ; println(\"after\")", julia: 'try; exit(4); catch; end; println("after")' });
+      const out = await w.run({ actions: e(code) });
+      expectOutcome(out, { stdout: /^(after\n)?$/, code: 4 });
+    },
+  },
+  {
+    name: "an uncaught error is reported on stderr and the run exits 1",
+    body: async (w) => {
+      expectOutcome(await w.run({ actions: e('println("before"); error("boom")') }), { stdout: "before\n", stderr: { prefix: "ERROR: boom\n" }, code: 1 });
+    },
+  },
+  {
+    name: "an error in a program file: reported, exit 1, later code not run",
+    body: async (w) => {
+      await write(join(w.dir, "bad.jl"), 'println("one")\nerror("two")\nprintln("three")\n');
+      const out = await w.run({ flags: RunFlag.HAS_PROGRAM, programFile: "bad.jl" });
+      expectOutcome(out, { stdout: "one\n", stderr: { prefix: "ERROR: " }, code: 1 });
+      expect(out.stderr).toContain("two");
+    },
+  },
+  {
+    name: "-E shows values: integers, strings, arrays",
+    body: async (w) => {
+      const out = await w.run({ actions: [...E("1+1"), ...E('"s"'), ...E("[1, 2]")] });
+      expectOutcome(out, { stdout: '2\n"s"\n[1, 2]\n', stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "-e, -L and -E run in command-line order; -L resolves against the run's cwd",
+    body: async (w) => {
+      await write(join(w.dir, "lib.jl"), 'println("L")\n');
+      const out = await w.run({ actions: [[Action.EVAL, 'println("e")'], [Action.LOAD, "lib.jl"], [Action.PRINT, '"E"']] });
+      expectOutcome(out, { stdout: 'e\nL\n"E"\n', stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "`-` as the program reads it from stdin",
+    body: async (w) => {
+      const out = await w.run({ flags: RunFlag.HAS_PROGRAM, programFile: "-" }, (c) => {
+        c.writeStdin('println("from stdin ", PROGRAM_FILE)\n');
+        c.closeStream(2);
+      });
+      expectOutcome(out, { stdout: "from stdin -\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "no program, no -e, stdin not a tty: the fallback loop shows values, reports errors, exits 0",
+    body: async (w) => {
+      const out = await w.run({}, (c) => {
+        c.writeStdin('1 + 1\nprintln("x")\nerror("bad")\n"s"\n');
+        c.closeStream(2);
+      });
+      expectOutcome(out, { stdout: '2\nx\n"s"\n', stderr: { prefix: "ERROR: bad\n" }, code: 0 });
+    },
+  },
+  {
+    name: "each run has its own cwd",
+    body: async (w) => {
+      const sub = join(w.dir, "sub");
+      mkdirSync(sub, { recursive: true });
+      expectOutcome(await w.run({ actions: e("println(pwd())"), cwd: sub }), { stdout: sub + "\n", code: 0 });
+      expectOutcome(await w.run({ actions: e("println(pwd())") }), { stdout: w.dir + "\n", code: 0 });
+    },
+  },
+  {
+    name: "each run has exactly its own environment",
+    body: async (w, L) => {
+      const code = L({ double: 'println(ENV.GREETING ?? "none")', julia: 'println(get(ENV, "GREETING", "none"))' });
+      expectOutcome(await w.run({ actions: e(code), env: ["GREETING=bonjour"] }), { stdout: "bonjour\n", code: 0 });
+      expectOutcome(await w.run({ actions: e(code), env: ["OTHER=1"] }), { stdout: "none\n", code: 0 });
+    },
+  },
+  {
+    name: "a run gets a fresh module; session runs share their Main",
+    body: async (w, L) => {
+      const defined = L({ double: 'println(typeof x !== "undefined")', julia: "println(isdefined(@__MODULE__, :x))" });
+      await w.run({ actions: e("x = 41") });
+      expectOutcome(await w.run({ actions: e(defined) }), { stdout: "false\n", code: 0 });
+      const session = { flags: RunFlag.SESSION, session: "conf-s" };
+      await w.run({ ...session, actions: e("x = 41") });
+      expectOutcome(await w.run({ ...session, actions: E("x + 1") }), { stdout: "42\n", code: 0 });
+      expectOutcome(await w.run({ actions: e(defined) }), { stdout: "false\n", code: 0 });
+    },
+  },
+  {
+    name: "isinteractive() answers for the run (RUN flag bit 4)",
+    body: async (w) => {
+      const out = await w.run({ flags: RunFlag.INTERACTIVE, switches: [["banner", "no"], ["history-file", "no"]], actions: E("isinteractive()") }, (c) => c.closeStream(2));
+      expectOutcome(out, { stdout: { prefix: "true\n" }, code: 0 });
+      expectOutcome(await w.run({ actions: E("isinteractive()") }), { stdout: "false\n", code: 0 });
+    },
+  },
+  {
+    name: "stdin: a line typed by the client is read",
+    body: async (w, L) => {
+      const code = L({ double: "println((await readline()).toUpperCase())", julia: "println(uppercase(readline()))" });
+      const out = await w.run({ actions: e(code) }, async (c) => {
+        await c.credited();
+        c.writeStdin("one\ntwo\n");
+      });
+      expectOutcome(out, { stdout: "ONE\n", stderr: "", code: 0 });
+    },
+  },
+  // ---- Julia only ------------------------------------------------------------
+  {
+    name: "@__FILE__ and @__DIR__ are absolute; relative include resolves against the including file",
+    only: "julia",
+    body: async (w) => {
+      mkdirSync(join(w.dir, "src"), { recursive: true });
+      await write(join(w.dir, "src/inc.jl"), 'println("included")\n');
+      await write(join(w.dir, "src/prog.jl"), 'println(@__FILE__); println(@__DIR__); include("inc.jl"); println(abspath(PROGRAM_FILE) == @__FILE__)\n');
+      const out = await w.run({ flags: RunFlag.HAS_PROGRAM, programFile: "src/prog.jl" });
+      expectOutcome(out, { stdout: `${join(w.dir, "src/prog.jl")}\n${join(w.dir, "src")}\nincluded\ntrue\n`, stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "@main is called with ARGS and its return value is the exit code (Julia >= 1.11)",
+    only: "julia",
+    body: async (w) => {
+      if (!atLeast(w.juliaVersion, "1.11.0")) return;
+      await write(join(w.dir, "main.jl"), 'function (@main)(args)\n    println("main ", join(args, ","))\n    return 3\nend\n');
+      const out = await w.run({ flags: RunFlag.HAS_PROGRAM, programFile: "main.jl", args: ["a", "b"] });
+      expectOutcome(out, { stdout: "main a,b\n", stderr: "", code: 3 });
+    },
+  },
+  {
+    name: "-E formatting: strings with escapes, float arrays, tuples, nothing, symbols",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run({ actions: [...E('"a\\tb"'), ...E("[1, 2.5]"), ...E('(1, "x")'), ...E("nothing"), ...E(":sym"), ...E('println("p")')] });
+      expectOutcome(out, { stdout: '"a\\tb"\n[1.0, 2.5]\n(1, "x")\nnothing\n:sym\np\nnothing\n', stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "Main is the run's module: Main.x and @eval Main stay in the run; types print unqualified",
+    only: "julia",
+    body: async (w) => {
+      const first = 'Main.x = 1; @eval Main y = 2; struct Foo end; println(Foo()); println(Main === @__MODULE__); println(Main.x + y)';
+      expectOutcome(await w.run({ actions: e(first) }), { stdout: "Foo()\ntrue\n3\n", stderr: "", code: 0 });
+      expectOutcome(await w.run({ actions: e("println(isdefined(Main, :x), isdefined(Main, :y), isdefined(Main, :Foo))") }), { stdout: "falsefalsefalse\n", code: 0 });
+    },
+  },
+  {
+    name: "atexit hooks run at the end of their run, LIFO, with the exit code, and only once",
+    only: "julia",
+    body: async (w) => {
+      const code = 'atexit(() -> println("first")); atexit(c -> println("second ", c)); println("main"); exit(2)';
+      expectOutcome(await w.run({ actions: e(code) }), { stdout: "main\nsecond 2\nfirst\n", stderr: "", code: 2 });
+      expectOutcome(await w.run({ actions: e('println("next")') }), { stdout: "next\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "displaysize() without a tty: LINES and COLUMNS of the run's environment",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run({ actions: e("println(displaysize(stdout)); println(displaysize())"), env: ["LINES=40", "COLUMNS=120"] });
+      expectOutcome(out, { stdout: "(40, 120)\n(40, 120)\n", stderr: "", code: 0 });
+      expect(out.controlFrames).toEqual([Frame.EXIT]);
+    },
+  },
+  {
+    name: "displaysize() on a tty comes from the client's SIZE",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run({ flags: RunFlag.STDOUT_TTY, actions: e("println(displaysize(stdout))") });
+      expectOutcome(out, { stdout: "(30, 100)\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "@error and @warn reach the run's stderr through the global logger",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run({ actions: e('@warn "careful"') });
+      expectOutcome(out, { stdout: "", stderr: { prefix: "┌ Warning: careful" }, code: 0 });
+    },
+  },
+];
