@@ -7,3 +7,11 @@ declare module "*.toml" {
   const path: string;
   export default path;
 }
+declare module "*.service" {
+  const text: string;
+  export default text;
+}
+declare module "*.socket" {
+  const text: string;
+  export default text;
+}

@@ -13,7 +13,7 @@ import { poolKey, workerShape } from "./pool/key.ts";
 import type { Pool } from "./pool/pool.ts";
 import { resolveProject } from "./pool/project.ts";
 import type { Answer, ClientService, RequestContext } from "./server/client-channel.ts";
-import { renderStatus, snapshot } from "./status.ts";
+import { renderStatus, renderStatusJson, snapshot } from "./status/index.ts";
 
 const log = logger("route");
 const ACTION_KIND = { e: 1, E: 2, L: 3 } as const;
@@ -81,6 +81,7 @@ export class Routing implements ClientService {
       key,
       shape,
       label,
+      home: clientEnv.HOME,
       onPhase: progress,
       run: {
         flags: runFlags(req, a),
@@ -106,10 +107,13 @@ export class Routing implements ClientService {
   }
 
   async admin(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const [cmd, format] = args;
+    const [cmd, format, ...opts] = args;
     if (cmd === "status") {
-      const snap = snapshot(this.pool, Date.now());
-      return { exitCode: 0, stdout: format === "json" ? JSON.stringify(snap, null, 2) + "\n" : renderStatus(snap), stderr: "" };
+      // `status [text|json] [color]`: the client says whether its stdout takes colour.
+      const now = Date.now();
+      const snap = snapshot(this.pool, now);
+      const text = format === "json" ? renderStatusJson(snap) : renderStatus(snap, { now, color: opts.includes("color") });
+      return { exitCode: 0, stdout: text, stderr: "" };
     }
     if (cmd === "stop") {
       setTimeout(this.onStop, 0);

@@ -1,34 +1,65 @@
-// `juliaconductor start|stop|status`: talk to a running conductor as a
-// client would (ADMIN frames), or start one in the background.
+// `juliaconductor start|stop|restart|status|metrics|config|logs`: talk to a
+// running conductor as a client would (ADMIN frames), start one in the
+// background, or read local files. Waiting is always on a condition (the
+// READY frame, the old conductor's process exiting), never a fixed sleep.
 
+import { readFileSync } from "node:fs";
 import { createError } from "../../shared/errors.ts";
 import { startConductor } from "../../shared/net/autostart.ts";
 import { FrameStream, Link } from "../../shared/net/link.ts";
 import { conductorPaths, type Env } from "../../shared/paths.ts";
-import { decodeError, decodeOutput, encodeAdmin, encodePreamble, Frame } from "../../shared/protocol/index.ts";
+import { concatBytes, decodeError, decodeOutput, encodeAdmin, encodePreamble, Frame } from "../../shared/protocol/index.ts";
+import { describeConfig, loadConfig, stateDirFor } from "../config.ts";
+import { logFilePath } from "../logfile.ts";
+import { logs } from "./logs.ts";
+
+const uid = () => process.getuid?.() ?? 0;
 
 async function dial(env: Env): Promise<Link | null> {
-  const { socket } = conductorPaths(env, process.getuid?.() ?? 0);
   try {
-    return await Link.dial(socket);
+    return await Link.dial(conductorPaths(env, uid()).socket);
   } catch {
     return null;
   }
 }
 
-export async function start(env: Env): Promise<number> {
-  const { socket } = conductorPaths(env, process.getuid?.() ?? 0);
+function pidOf(env: Env): number | null {
+  try {
+    const pid = Number(readFileSync(conductorPaths(env, uid()).pidFile, "utf8").trim());
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() > end) return false;
+    await Bun.sleep(20);
+  }
+}
+
+export async function start(env: Env, flags: string[]): Promise<number> {
+  const { socket } = conductorPaths(env, uid());
   const running = await dial(env);
   if (running) {
     running.close();
-    console.log(`juliaconductor: already running on ${socket}`);
-    return 0;
+    throw createError("CONDUCTOR_RUNNING", `a conductor${pidOf(env) ? ` (pid ${pidOf(env)})` : ""} is already running on ${socket}`, "use `juliaconductor restart` to replace it");
   }
-  await startConductor(process.execPath, env);
-  console.log(`juliaconductor: started on ${socket}`);
+  const { poolWorldFromConfig } = await import("../pool/world.ts");
+  poolWorldFromConfig(loadConfig(env, uid(), { flags })); // refuse bad settings here, naming their source, before detaching
+  await startConductor(process.execPath, env, flags);
+  console.log(`juliaconductor: started (pid ${pidOf(env) ?? "?"}) on ${socket}`);
   return 0;
 }
 
+/** Sends one ADMIN command and prints its OUTPUT. */
 export async function admin(env: Env, args: string[], okIfAbsent: boolean): Promise<number> {
   const link = await dial(env);
   if (!link) {
@@ -39,8 +70,7 @@ export async function admin(env: Env, args: string[], okIfAbsent: boolean): Prom
     throw createError("CONDUCTOR_UNAVAILABLE", "no conductor is running", "start one with `juliaconductor start`");
   }
   const frames = new FrameStream(link);
-  link.write(encodePreamble("CLIENT"));
-  link.write(encodeAdmin(args));
+  link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
   const f = await frames.next();
   link.close();
   if (f?.type === Frame.OUTPUT) {
@@ -53,5 +83,42 @@ export async function admin(env: Env, args: string[], okIfAbsent: boolean): Prom
     const e = decodeError(f.payload);
     throw createError("REFUSED", e.message, e.hint);
   }
-  throw createError("PROTOCOL", "the conductor closed the connection without answering", "see its log");
+  throw createError("PROTOCOL", "the conductor closed the connection without answering", "see `juliaconductor logs`");
+}
+
+export async function stop(env: Env): Promise<number> {
+  const pid = pidOf(env);
+  const code = await admin(env, ["stop"], true);
+  if (pid && !(await gone(pid, 60_000))) throw createError("REFUSED", `the conductor (pid ${pid}) is still running after 60 s`, `\`kill ${pid}\` stops it at once`);
+  return code;
+}
+
+export async function restart(env: Env, flags: string[]): Promise<number> {
+  const pid = pidOf(env);
+  if (await dial(env).then((l) => (l?.close(), !!l))) {
+    await admin(env, ["stop", "keep-workers"], true);
+    if (pid && !(await gone(pid, 60_000))) throw createError("REFUSED", `the old conductor (pid ${pid}) did not stop within 60 s`, `\`kill ${pid}\`, then \`juliaconductor start\``);
+  }
+  return start(env, flags);
+}
+
+export async function showConfig(env: Env, flags: string[], json: boolean, write: (s: string) => void): Promise<number> {
+  // world.ts registers the pool's setting names, so import it before loading the config.
+  const { poolWorldFromConfig } = await import("../pool/world.ts");
+  const { POOL_SETTING_DOCS } = await import("../pool/settings.ts");
+  const config = loadConfig(env, uid(), { flags });
+  poolWorldFromConfig(config); // validates the pool's settings too, naming their source
+  const rows = describeConfig(config, POOL_SETTING_DOCS);
+  if (json) {
+    write(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  const w = Math.max(...rows.map((r) => r.name.length));
+  const v = Math.min(40, Math.max(...rows.map((r) => r.value.length)));
+  for (const r of rows) write(`${r.name.padEnd(w)}  ${r.value.padEnd(v)}  ${r.source}`);
+  return 0;
+}
+
+export function showLogs(env: Env, lines: number, follow: boolean, write: (s: string) => void): Promise<number> {
+  return logs(logFilePath(stateDirFor(env)), lines, follow, (s) => process.stdout.write(s));
 }

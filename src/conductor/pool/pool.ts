@@ -1,89 +1,81 @@
 // The worker pool: starts workers through the injected launcher, matches
-// their HELLO by id and secret, hands runs to them and hears when runs end.
-// Everything is asynchronous: a worker that is slow to start or answer holds
-// up only the requests waiting on it.
+// their HELLO by id and secret, hands runs to them, queues requests FIFO when
+// MAX_WORKERS is reached, and hears when runs end. Time-driven upkeep (TTL,
+// pings, pressure, reserve) is in upkeep.ts; decisions are pure functions in
+// select/budget/evict/health. A slow worker holds up only its own waiters.
 
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createError, DaemonError } from "../../shared/errors.ts";
-import { Capability, ErrorCode, Registration, Shutdown, type Hello, type RunDone, type RunSpec } from "../../shared/protocol/index.ts";
-import type { Config } from "../config.ts";
+import { Capability, ErrorCode, Phase, Registration, type Hello, type RunDone } from "../../shared/protocol/index.ts";
 import { logger } from "../log.ts";
 import type { WorkerChannel, WorkerEvents } from "../server/worker-channel.ts";
+import { addBusy, emptyUsage, summon, type Usage } from "./budget.ts";
+import { capacityVictim } from "./evict.ts";
 import type { WorkerShape } from "./key.ts";
-import type { ExitStatus, LaunchedWorker, WorkerLauncher } from "./launcher.ts";
-import { selectWorker, type WorkerView } from "./select.ts";
+import type { ExitStatus, LaunchedWorker } from "./launcher.ts";
+import { noteDemand, reserveKey, type Demand } from "./reserve.ts";
+import { stopProcess, type StopMode } from "./retire.ts";
+import { selectWorker } from "./select.ts";
+import type { PoolSettings } from "./settings.ts";
 import { spawnArgv, spawnEnv, startFailure } from "./spawn.ts";
+import { projectName, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
+import { Upkeep } from "./upkeep.ts";
 
 const log = logger("pool");
-const KILL_GRACE_MS = 2000;
-
-export interface PoolDeps {
-  config: Config;
-  launcher: WorkerLauncher;
-  now: () => number;
-  /** path of the Julia worker's entry file */
-  entry: string;
-  baseEnv: Record<string, string | undefined>;
-}
-
-export interface Worker extends WorkerView {
-  secret: string;
-  shape: WorkerShape;
-  proc: LaunchedWorker;
-  channel: WorkerChannel | null;
-  hello: Hello | null;
-  activated: string | null;
-  runs: Map<string, { clientPid: number; startedAt: number; orphanTimer?: ReturnType<typeof setTimeout> }>;
-  claims: number;
-  startedAt: number;
-  ready: Promise<void>;
-  markReady: () => void;
-  markFailed: (e: Error) => void;
-  waiters: (() => void)[];
-}
-
-export interface Assignment {
-  worker: Worker;
-  token: Uint8Array;
-}
-
-export interface AcquireRequest {
-  key: string;
-  shape: WorkerShape;
-  label: string | null;
-  run: Omit<RunSpec, "id" | "token">;
-  onPhase: (phase: number, message: string) => void;
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
+export type { AcquireRequest, Assignment, PoolDeps, Worker } from "./types.ts";
+
 export class Pool implements WorkerEvents {
   readonly workers = new Map<string, Worker>();
+  /** per pool key, and per reserve key for cold starts of that shape */
+  readonly usage = new Map<string, Usage>();
+  readonly demand = new Map<string, Demand>();
+  readonly queue: Queued[] = [];
+  readonly upkeep: Upkeep;
   private failures = new Map<string, { count: number; until: number; error: DaemonError }>();
+  private pumpScheduled = false;
+  private runWaiters: (() => void)[] = [];
+  private stopping = false;
 
-  constructor(private readonly deps: PoolDeps) {}
+  constructor(readonly deps: PoolDeps) {
+    this.upkeep = new Upkeep(this);
+  }
+
+  get settings(): PoolSettings {
+    return this.deps.settings;
+  }
+
+  /** Starts the pool's timers (pings, TTL sweep, pressure, reserve). */
+  start(): void {
+    this.upkeep.start();
+  }
+
+  stop(): void {
+    this.upkeep.stop();
+  }
 
   async acquire(req: AcquireRequest): Promise<Assignment> {
     const { config, now } = this.deps;
-    const sel = selectWorker(this.workers.values(), { key: req.key, label: req.label, maxClients: config.maxClients });
+    this.usage.set(req.key, summon(this.usage.get(req.key) ?? emptyUsage(), now(), this.settings));
+    noteDemand(this.demand, req.shape, now());
     // Claimed synchronously, before any await, so no concurrent request can pick the same slot.
-    const w = sel.kind === "spawn" ? this.spawn(req) : this.workers.get(sel.id)!;
-    if (sel.kind === "claim") w.label = req.label;
-    w.claims++;
-    w.load = w.runs.size + w.claims;
+    // Behind a non-empty queue a request may still use a free worker, but not jump the queue to spawn.
+    const w = this.place(req, this.queue.length === 0) ?? (await this.enqueue(req));
     try {
       if (w.state === "starting") {
-        req.onPhase(1, `starting julia for ${req.shape.project || "the default environment"}`);
+        req.onPhase(Phase.STARTING, `starting Julia for ${projectName(req.shape.project, req.home)}`);
         await w.ready;
       }
-      while (w.runs.size > 0 && !w.canIsolate) {
-        req.onPhase(2, "waiting for the session's previous run to finish");
+      while (w.runs.size + w.foreignRuns > 0 && !w.canIsolate) {
+        req.onPhase(Phase.QUEUED, "waiting for the session's previous run to finish");
         await new Promise<void>((r) => w.waiters.push(r));
         if (w.state === "dead") throw createError("WORKER_DIED", `worker ${w.id} exited while this run waited for it`, "run the command again");
       }
       if (w.activated !== req.shape.project) {
-        req.onPhase(3, "activating the project");
+        req.onPhase(Phase.ACTIVATING, `activating ${projectName(req.shape.project, req.home)}`);
         await w.channel!.activate(req.shape.project, config.replyTimeoutMs);
         w.activated = req.shape.project;
       }
@@ -96,6 +88,7 @@ export class Pool implements WorkerEvents {
         throw e;
       }
       w.lastUsedAt = now();
+      this.upkeep.soon();
       return { worker: w, token };
     } catch (e) {
       if (e instanceof DaemonError) throw e;
@@ -105,36 +98,117 @@ export class Pool implements WorkerEvents {
       throw createError("WORKER_DIED", `worker ${w.id} (pid ${w.proc.pid}) failed: ${msg}`, "run the command again; a fresh worker will be started");
     } finally {
       w.claims--;
-      w.load = w.runs.size + w.claims;
+      this.updateLoad(w);
+      this.pumpSoon();
     }
   }
 
-  private spawn(req: AcquireRequest): Worker {
+  updateLoad(w: Worker): void {
+    w.load = w.runs.size + w.claims + w.foreignRuns;
+  }
+
+  /** A worker for `req` now, claimed; null when it has to wait for capacity. */
+  private place(req: AcquireRequest, allowSpawn: boolean): Worker | null {
+    const sel = selectWorker(this.workers.values(), { key: req.key, label: req.label, maxClients: this.deps.config.maxClients });
+    if (sel.kind !== "spawn") {
+      const w = this.workers.get(sel.id)!;
+      if (sel.kind === "claim") w.label = req.label;
+      if (req.label !== null) w.dirty = true;
+      return this.claim(w);
+    }
+    if (!allowSpawn) return null;
+    const rk = reserveKey(req.shape);
+    const reserve = [...this.workers.values()].find((w) => w.reserve && w.key === rk);
+    if (reserve) {
+      log.info(`worker ${reserve.id} leaves the reserve for ${projectName(req.shape.project)}`);
+      Object.assign(reserve, { reserve: false, key: req.key, shape: req.shape, label: req.label, dirty: req.label !== null });
+      this.usage.set(rk, summon(this.usage.get(rk) ?? emptyUsage(), this.deps.now(), this.settings));
+      return this.claim(reserve);
+    }
+    if (!this.makeRoom()) return null;
+    this.usage.set(rk, summon(this.usage.get(rk) ?? emptyUsage(), this.deps.now(), this.settings));
+    return this.claim(this.spawn(req.key, req.shape, req.label));
+  }
+
+  private claim(w: Worker): Worker {
+    w.claims++;
+    this.updateLoad(w);
+    return w;
+  }
+
+  /**
+   * Under MAX_WORKERS, or after retiring the least valuable idle worker. When
+   * every worker is an idle session within its LABEL_TTL, nothing would free
+   * a slot but time, so the pool goes over the cap rather than wait or drop one.
+   */
+  private makeRoom(): boolean {
+    if (this.workers.size < this.settings.maxWorkers) return true;
+    const cands = this.upkeep.candidates(this.deps.now(), false);
+    const victim = capacityVictim(cands);
+    if (victim) {
+      this.retire(this.workers.get(victim)!, "making room for a new worker (JULIA_DAEMON_MAX_WORKERS)", "soft");
+      return true;
+    }
+    return cands.every((c) => !c.busy && !c.starting);
+  }
+
+  private enqueue(req: AcquireRequest): Promise<Worker> {
+    req.onPhase(Phase.QUEUED, "waiting for a free worker");
+    return new Promise((resolve, reject) => this.queue.push({ req, resolve, reject }));
+  }
+
+  /** Serves queued requests in order; once one cannot get a new worker, later ones may only reuse. */
+  pumpSoon(): void {
+    if (this.pumpScheduled || this.queue.length === 0) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      let allowSpawn = true;
+      for (const q of [...this.queue]) {
+        let w: Worker | null;
+        try {
+          w = this.place(q.req, allowSpawn);
+        } catch (e) {
+          this.queue.splice(this.queue.indexOf(q), 1);
+          q.reject(e as Error);
+          continue;
+        }
+        if (!w) {
+          allowSpawn = false;
+          continue;
+        }
+        this.queue.splice(this.queue.indexOf(q), 1);
+        q.resolve(w);
+      }
+    });
+  }
+
+  spawn(key: string, shape: WorkerShape, label: string | null, reserve = false): Worker {
     const { config, now, launcher } = this.deps;
-    const failed = this.failures.get(req.key);
+    const failed = this.failures.get(key);
     if (failed && now() < failed.until) throw failed.error;
     const id = randomBytes(6).toString("hex");
     const secret = randomBytes(16).toString("hex");
-    const argv = spawnArgv(config, req.shape, this.deps.entry);
+    const argv = spawnArgv(config, shape, this.deps.entry);
     let proc: LaunchedWorker;
     try {
-      proc = launcher.launch({ argv, env: spawnEnv(this.deps.baseEnv, req.shape, config, id, secret), name: `worker ${id}` });
+      proc = launcher.launch({ argv, env: spawnEnv(this.deps.baseEnv, shape, config, id, secret), name: `worker ${id}` });
     } catch (e) {
-      throw this.noteFailure(req.key, startFailure(config, `${(e as Error).message}`, ""));
+      throw this.noteFailure(key, startFailure(config, `${(e as Error).message}`, ""));
     }
     let markReady!: () => void, markFailed!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => ((markReady = res), (markFailed = rej)));
     ready.catch(() => {});
     const w: Worker = {
-      id, secret, key: req.key, shape: req.shape, proc, state: "starting", label: req.label, load: 0, canIsolate: false,
-      lastUsedAt: now(), startedAt: now(), channel: null, hello: null, activated: null, runs: new Map(), claims: 0,
-      ready, markReady, markFailed, waiters: [],
+      id, secret, key, shape, proc, state: "starting", label, dirty: label !== null, load: 0, canIsolate: false, reserve,
+      lastUsedAt: now(), startedAt: now(), lastPingAt: now(), pinging: false, channel: null, hello: null, activated: null,
+      runs: new Map(), claims: 0, foreignRuns: 0, ready, markReady, markFailed, waiters: [],
     };
     this.workers.set(id, w);
-    log.info(`starting worker ${id} (pid ${proc.pid}): ${argv.join(" ")}`);
+    log.info(`starting ${reserve ? "reserve " : ""}worker ${id} (pid ${proc.pid}): ${argv.join(" ")}`);
     const timer = setTimeout(() => {
       if (w.state !== "starting") return;
-      w.markFailed(this.noteFailure(req.key, startFailure(config, `it did not connect within ${config.startTimeoutMs / 1000} s`, proc.stderrTail())));
+      w.markFailed(this.noteFailure(key, startFailure(config, `it did not connect within ${config.startTimeoutMs / 1000} s`, proc.stderrTail())));
       this.retire(w, "start timeout");
     }, config.startTimeoutMs);
     void proc.exited.then((st) => {
@@ -168,6 +242,7 @@ export class Pool implements WorkerEvents {
     this.workers.delete(w.id);
     for (const r of w.runs.values()) clearTimeout(r.orphanTimer);
     for (const f of w.waiters.splice(0)) f();
+    this.pumpSoon();
   }
 
   onHello(hello: Hello, channel: WorkerChannel): string | null {
@@ -179,22 +254,42 @@ export class Pool implements WorkerEvents {
     w.canIsolate = (hello.capabilities & Capability.CONCURRENT_RUNS) !== 0;
     if (w.state === "starting") {
       w.state = "ready";
+      w.lastPingAt = this.deps.now();
+      if (w.reserve) w.lastUsedAt = this.deps.now();
       this.failures.delete(w.key);
       log.info(`worker ${w.id} ready: julia ${hello.juliaVersion}, pid ${hello.pid}`);
       w.markReady();
+      this.upkeep.soon();
     }
     return null;
   }
 
   onRunDone(channel: WorkerChannel, done: RunDone): void {
     const w = this.byChannel(channel);
-    if (!w) return;
-    const r = w.runs.get(hex(done.token));
-    if (r) clearTimeout(r.orphanTimer);
-    w.runs.delete(hex(done.token));
-    w.load = w.runs.size + w.claims;
-    w.lastUsedAt = this.deps.now();
+    if (w) this.endRun(w, hex(done.token));
+  }
+
+  /** A run is over (RUN_DONE, or found finished by a PONG): free its slot. */
+  endRun(w: Worker, token: string): void {
+    const r = w.runs.get(token);
+    if (!r) return;
+    clearTimeout(r.orphanTimer);
+    w.runs.delete(token);
+    const now = this.deps.now();
+    this.usage.set(w.key, addBusy(this.usage.get(w.key) ?? emptyUsage(), now - r.startedAt, now, this.settings));
+    this.updateLoad(w);
+    w.lastUsedAt = now;
     w.waiters.shift()?.();
+    for (const f of this.runWaiters.splice(0)) f();
+    this.pumpSoon();
+  }
+
+  /** Resolves when any run ends, or after `timeoutMs` (a graceful stop waits with it). */
+  runEnded(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, timeoutMs));
+      this.runWaiters.push(() => (clearTimeout(t), resolve()));
+    });
   }
 
   onClose(channel: WorkerChannel): void {
@@ -221,27 +316,18 @@ export class Pool implements WorkerEvents {
     }, this.deps.config.orphanRunGraceMs);
   }
 
-  /** Stops a worker: SHUTDOWN now, SIGTERM, then SIGKILL after a grace; `hard` goes straight to SIGKILL. */
-  retire(w: Worker, reason: string, hard = false): void {
+  /** Removes a worker from the pool at once and ends its process in steps (retire.ts). */
+  retire(w: Worker, reason: string, mode: StopMode = "now"): void {
     if (w.state === "dead") return;
     log.info(`retiring worker ${w.id} (pid ${w.proc.pid}): ${reason}`);
     if (w.state === "starting") w.markFailed(createError("WORKER_START_FAILED", `worker ${w.id} was stopped while starting: ${reason}`));
     this.forget(w);
-    const pids = new Set([w.proc.pid, w.hello?.pid ?? w.proc.pid]);
-    const signal = (sig: NodeJS.Signals) => {
-      w.proc.kill(sig);
-      for (const pid of pids) if (pid !== w.proc.pid) try { process.kill(pid, sig); } catch { /* gone */ }
-    };
-    if (hard) return signal("SIGKILL");
-    w.channel?.shutdown(Shutdown.NOW);
-    signal("SIGTERM");
-    const t = setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS);
-    void w.proc.exited.then(() => clearTimeout(t));
+    stopProcess({ proc: w.proc, helloPid: w.hello?.pid ?? null, channel: w.channel }, mode, this.settings.killGraceMs);
   }
 
   retireById(id: string, reason: string, hard = false): void {
     const w = this.workers.get(id);
-    if (w) this.retire(w, reason, hard);
+    if (w) this.retire(w, reason, hard ? "kill" : "now");
   }
 
   /** `--restart`: every worker of the key; returns how many. */
@@ -253,8 +339,15 @@ export class Pool implements WorkerEvents {
   }
 
   async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.stop();
+    for (const q of this.queue.splice(0)) q.reject(createError("REFUSED", "the conductor is shutting down", "run the command again"));
     const ws = [...this.workers.values()];
     for (const w of ws) this.retire(w, "conductor shutting down");
     await Promise.all(ws.map((w) => w.proc.exited));
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
   }
 }

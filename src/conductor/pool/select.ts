@@ -2,8 +2,8 @@
 // the request, so the rules are testable without processes:
 //  1. a labelled session goes to the worker holding that label;
 //  2. otherwise the warmest free, unlabelled worker of the same key;
-//  3. a new label may claim an idle unlabelled worker (its real Main was never
-//     touched by fresh-module runs);
+//  3. a new label may claim an idle unlabelled worker whose real Main was never
+//     touched (fresh-module runs leave it alone; a past session does not);
 //  4. otherwise a new worker is needed.
 
 export interface WorkerView {
@@ -16,6 +16,8 @@ export interface WorkerView {
   /** unknown until HELLO: treated as false */
   canIsolate: boolean;
   lastUsedAt: number;
+  /** once held a session label: its Main has state, so no new label may claim it */
+  dirty?: boolean;
 }
 
 export interface SelectRequest {
@@ -38,7 +40,7 @@ export function selectWorker(workers: Iterable<WorkerView>, req: SelectRequest):
   if (req.label !== null) {
     const holder = same.find((w) => w.label === req.label);
     if (holder) return { kind: "use", id: holder.id };
-    const idle = same.filter((w) => w.label === null && w.state === "ready" && w.load === 0).sort((a, b) => b.lastUsedAt - a.lastUsedAt);
+    const idle = same.filter((w) => w.label === null && !w.dirty && w.state === "ready" && w.load === 0).sort((a, b) => b.lastUsedAt - a.lastUsedAt);
     return idle[0] ? { kind: "claim", id: idle[0].id } : { kind: "spawn" };
   }
   const free = same.filter((w) => w.label === null && hasRoom(w, req.maxClients));

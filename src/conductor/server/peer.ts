@@ -3,7 +3,6 @@
 // to that channel's handler. Garbage, bad versions and oversized frames get
 // an ERROR frame and a close; nothing a peer sends can throw past here.
 
-import type { Socket } from "bun";
 import { ExitCode } from "../../shared/errors.ts";
 import { Outbox } from "../../shared/net/outbox.ts";
 import {
@@ -24,6 +23,13 @@ export interface ChannelHandler {
 
 export type ChannelFactory = (kind: MagicName, peer: Peer) => ChannelHandler;
 
+/** What a Peer needs from a connection: a Bun socket, or an adapted node:net socket (socket activation). */
+export interface Transport {
+  write(data: Uint8Array): number;
+  end(): void;
+  timeout(seconds: number): void;
+}
+
 export class Peer {
   readonly out: Outbox;
   private readonly reader = new FrameReader();
@@ -31,7 +37,7 @@ export class Peer {
   private done = false;
 
   constructor(
-    readonly sock: Socket<Peer>,
+    readonly sock: Transport,
     private readonly factory: ChannelFactory,
     readonly pid: number,
   ) {

@@ -19,12 +19,18 @@ export function ensureRuntimeDir(dir: string, uid: number): void {
   if (problem) throw problem;
 }
 
+/** A zombie counts as dead: a conductor killed with -9 may wait a while for init to reap it. */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as { code?: string }).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

@@ -1,20 +1,26 @@
-// `juliaconductor serve`: check the runtime dir, claim the socket, extract
-// the worker, listen, announce READY on --ready-fd, then serve until a
-// signal or `stop`; on the way out stop workers and remove our files.
+// `juliaconductor serve`: check the runtime dir, claim the socket (or adopt
+// systemd's), extract the worker, listen, announce READY on --ready-fd, then
+// serve until a signal or `stop`. A graceful stop stops accepting, lets
+// running clients finish up to STOP_TIMEOUT, retires the workers (soft exit
+// → SIGTERM → SIGKILL), removes our files and flushes state.
 
-import { closeSync, openSync, writeSync } from "node:fs";
-import type { Env } from "../../shared/paths.ts";
+import { closeSync, writeSync } from "node:fs";
 import { DaemonError, ExitCode } from "../../shared/errors.ts";
+import type { Env } from "../../shared/paths.ts";
 import { encodeError, encodeReady, ErrorCode } from "../../shared/protocol/index.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig, type Config } from "../config.ts";
 import { logger, setDebug, setLogSink } from "../log.ts";
+import { logFilePath, rotatingSink, underJournal } from "../logfile.ts";
 import { bunLauncher } from "../pool/launcher.ts";
 import { Pool } from "../pool/pool.ts";
+import { poolWorldFromConfig, type PoolWorld } from "../pool/world.ts";
 import { Routing } from "../service.ts";
+import { StateStore } from "../state/store.ts";
 import { cacheBase, extractWorker } from "../worker-assets.ts";
 import { ClientChannel } from "./client-channel.ts";
-import { listen } from "./listener.ts";
-import { claimSocket, ensureRuntimeDir, removeOwnFiles, writePidFile } from "./runtime-dir.ts";
+import { listen, listenInherited, type Listener } from "./listener.ts";
+import type { ChannelFactory } from "./peer.ts";
+import { claimSocket, ensureRuntimeDir, removeOwnFiles, socketAnswers, writePidFile } from "./runtime-dir.ts";
 import { WorkerChannel } from "./worker-channel.ts";
 
 const log = logger("serve");
@@ -22,6 +28,7 @@ const log = logger("serve");
 export interface ServeOptions {
   foreground: boolean;
   readyFd: number | null;
+  flags?: readonly string[];
 }
 
 function announce(fd: number | null, frame: Uint8Array): void {
@@ -34,30 +41,32 @@ function announce(fd: number | null, frame: Uint8Array): void {
   }
 }
 
-function logToFile(path: string): void {
-  const fd = openSync(path, "a", 0o600);
-  setLogSink((line) => {
-    try {
-      writeSync(fd, line);
-    } catch {
-      // a full disk must not stop the conductor
-    }
-  });
+/** systemd socket activation: the listening socket is fd 3 when LISTEN_PID is us. */
+function inheritedFd(env: Env): number | null {
+  return env.LISTEN_FDS && Number(env.LISTEN_FDS) >= 1 && Number(env.LISTEN_PID) === process.pid ? 3 : null;
+}
+
+function setUpLogging(opts: ServeOptions, env: Env, config: Config): void {
+  setDebug(config.debug);
+  if (opts.foreground || underJournal(env)) return; // stderr: the terminal, or systemd's journal
+  setLogSink(rotatingSink(logFilePath(config.stateDir), config.logMaxBytes));
 }
 
 export async function serve(opts: ServeOptions, env: Env): Promise<number> {
   const uid = process.getuid?.() ?? 0;
-  let config;
+  const adopted = inheritedFd(env);
+  let config: Config | undefined;
   let entry: string;
+  let world: PoolWorld;
   try {
-    config = loadConfig(env, uid);
-    setDebug(config.debug);
+    config = loadConfig(env, uid, { flags: opts.flags ?? [] });
+    setUpLogging(opts, env, config);
+    world = poolWorldFromConfig(config);
     ensureRuntimeDir(config.paths.runtime, uid);
-    if (!opts.foreground) logToFile(`${config.paths.runtime}/conductor.log`);
-    await claimSocket(config.paths);
+    if (adopted === null) await claimSocket(config.paths);
     entry = await extractWorker(cacheBase(env));
   } catch (e) {
-    if (e instanceof DaemonError && e.code === "CONDUCTOR_RUNNING" && opts.readyFd !== null) {
+    if (e instanceof DaemonError && e.code === "CONDUCTOR_RUNNING" && opts.readyFd !== null && config && (await socketAnswers(config.paths.socket))) {
       // Another starter won the race: the socket answers, which is all our starter needs.
       announce(opts.readyFd, encodeReady({ pid: 0, socketPath: config?.paths.socket ?? "" }));
       return ExitCode.OK;
@@ -67,25 +76,38 @@ export async function serve(opts: ServeOptions, env: Env): Promise<number> {
     throw e;
   }
 
-  let stopping: (() => void) | null = null;
-  const stopped = new Promise<void>((r) => (stopping = r));
-  const stop = () => stopping?.();
-  const pool = new Pool({ config, launcher: bunLauncher, now: Date.now, entry, baseEnv: env });
-  const routing = new Routing(pool, stop);
-  const server = listen(
-    config.paths.socket,
-    (kind, peer) => (kind === "WORKER" ? new WorkerChannel(peer, pool) : new ClientChannel(peer, routing)),
-    uid,
-  );
+  const state = StateStore.files(config.stateDir);
+  const stopAutoFlush = state.startAutoFlush();
+  let stopRequested: ((mode: StopMode) => void) | null = null;
+  const stopped = new Promise<StopMode>((r) => (stopRequested = r));
+  const pool = new Pool({ config, launcher: bunLauncher, now: Date.now, entry, baseEnv: env, ...world });
+  pool.start();
+  const routing = new Routing(pool, () => stopRequested?.("graceful"));
+  const factory: ChannelFactory = (kind, peer) => (kind === "WORKER" ? new WorkerChannel(peer, pool) : new ClientChannel(peer, routing));
+  const server: Listener = adopted === null ? listen(config.paths.socket, factory, uid) : listenInherited(adopted, factory, uid);
   writePidFile(config.paths);
-  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, stop);
-  log.info(`listening on ${config.paths.socket} (pid ${process.pid}), workers: ${config.workerExecutable}`);
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => stopRequested?.("graceful"));
+  log.info(`listening on ${config.paths.socket}${adopted !== null ? " (socket from systemd)" : ""} (pid ${process.pid}), workers: ${config.workerExecutable}`);
   announce(opts.readyFd, encodeReady({ pid: process.pid, socketPath: config.paths.socket }));
 
-  await stopped;
-  log.info("stopping");
-  server.stop(true);
-  removeOwnFiles(config.paths);
+  const mode = await stopped;
+  log.info(`stopping (${mode})`);
+  server.stop();
+  if (adopted === null) removeOwnFiles(config.paths);
+  await drainRuns(pool, config.stopTimeoutMs);
   await pool.shutdown();
+  stopAutoFlush();
+  await state.flush();
+  log.info("stopped");
   return ExitCode.OK;
+}
+
+export type StopMode = "graceful";
+
+/** Lets runs in progress finish, up to the deadline; new requests are no longer accepted. */
+async function drainRuns(pool: Pool, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  const busy = () => [...pool.workers.values()].reduce((n, w) => n + w.runs.size + w.claims, 0);
+  if (busy() > 0) log.info(`waiting up to ${deadlineMs / 1000} s for ${busy()} run(s) to finish`);
+  while (busy() > 0 && Date.now() < end) await pool.runEnded(end - Date.now());
 }

@@ -39,10 +39,10 @@ async function awaitReady(fd: number, proc: { exited: Promise<number> }, exe: st
 }
 
 /** Starts `exe serve` detached and resolves once it reports READY (or throws its ERROR). */
-export async function startConductor(exe: string, env: Record<string, string | undefined>): Promise<void> {
+export async function startConductor(exe: string, env: Record<string, string | undefined>, extraArgs: readonly string[] = []): Promise<void> {
   let proc;
   try {
-    proc = Bun.spawn([exe, "serve", "--ready-fd=3"], {
+    proc = Bun.spawn([exe, "serve", "--ready-fd=3", ...extraArgs], {
       cwd: "/",
       env: env as Record<string, string>,
       stdio: ["ignore", "ignore", "ignore", "pipe"],

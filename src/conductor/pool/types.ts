@@ -1,0 +1,72 @@
+// The pool's record types: what it is given (PoolDeps), what it keeps per
+// worker (Worker), and what a request asks for and gets back.
+
+import type { Hello, RunSpec } from "../../shared/protocol/index.ts";
+import type { Config } from "../config.ts";
+import type { WorkerChannel } from "../server/worker-channel.ts";
+import type { WorkerShape } from "./key.ts";
+import type { LaunchedWorker, WorkerLauncher } from "./launcher.ts";
+import type { MemorySizer } from "./memsize.ts";
+import type { PressureSource } from "./pressure.ts";
+import type { WorkerView } from "./select.ts";
+import type { PoolSettings } from "./settings.ts";
+
+export interface PoolDeps {
+  config: Config;
+  settings: PoolSettings;
+  launcher: WorkerLauncher;
+  now: () => number;
+  /** path of the Julia worker's entry file */
+  entry: string;
+  baseEnv: Record<string, string | undefined>;
+  pressure: PressureSource;
+  sizer: MemorySizer;
+}
+
+export interface Worker extends WorkerView {
+  secret: string;
+  shape: WorkerShape;
+  proc: LaunchedWorker;
+  channel: WorkerChannel | null;
+  hello: Hello | null;
+  activated: string | null;
+  runs: Map<string, { clientPid: number; startedAt: number; orphanTimer?: ReturnType<typeof setTimeout> }>;
+  claims: number;
+  /** runs the worker reported in a PONG that we have no record of */
+  foreignRuns: number;
+  /** pre-started for the next new project; its key is a reserve key until claimed */
+  reserve: boolean;
+  startedAt: number;
+  lastPingAt: number;
+  pinging: boolean;
+  ready: Promise<void>;
+  markReady: () => void;
+  markFailed: (e: Error) => void;
+  waiters: (() => void)[];
+}
+
+export interface Assignment {
+  worker: Worker;
+  token: Uint8Array;
+}
+
+export interface AcquireRequest {
+  key: string;
+  shape: WorkerShape;
+  label: string | null;
+  run: Omit<RunSpec, "id" | "token">;
+  onPhase: (phase: number, message: string) => void;
+  /** the client's HOME, to show project paths as ~/… */
+  home?: string;
+}
+
+export interface Queued {
+  req: AcquireRequest;
+  resolve: (w: Worker) => void;
+  reject: (e: Error) => void;
+}
+
+export function projectName(project: string, home?: string): string {
+  if (!project) return "the default environment";
+  return home && (project === home || project.startsWith(`${home}/`)) ? `~${project.slice(home.length)}` : project;
+}
