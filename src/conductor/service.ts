@@ -13,6 +13,8 @@ import { poolKey, workerShape } from "./pool/key.ts";
 import type { Pool } from "./pool/pool.ts";
 import { resolveProject } from "./pool/project.ts";
 import type { Answer, ClientService, RequestContext } from "./server/client-channel.ts";
+import { renderMetrics, series } from "./status/metrics.ts";
+import type { Counters } from "./state/store.ts";
 import { renderStatus, renderStatusJson, snapshot } from "./status/index.ts";
 
 const log = logger("route");
@@ -40,13 +42,26 @@ export function runFlags(req: ClientRequest, a: ParsedArgs): number {
   return flags;
 }
 
+export type StopMode = "graceful" | "handover";
+
 export class Routing implements ClientService {
   private envs = new EnvCache();
 
   constructor(
     private readonly pool: Pool,
-    private readonly onStop: () => void,
+    private readonly onStop: (mode: StopMode) => void,
+    private readonly counters: { bump(name: string, by?: number): void; snapshotCounters(): Counters } = { bump() {}, snapshotCounters: () => ({}) },
   ) {}
+
+  /** Counts the request's outcome; the counters are flushed to the state store in batches. */
+  async handle(ctx: RequestContext): Promise<Answer> {
+    try {
+      return await this.route(ctx);
+    } catch (e) {
+      this.counters.bump(series("julia_daemon_errors_total", { kind: (e as { code?: string }).code ?? "INTERNAL" }));
+      throw e;
+    }
+  }
 
   lookupEnv(hash: bigint) {
     return this.envs.get(hash);
@@ -55,7 +70,7 @@ export class Routing implements ClientService {
     this.envs.set(hash, env);
   }
 
-  async handle({ req, env, progress }: RequestContext): Promise<Answer> {
+  private async route({ req, env, progress }: RequestContext): Promise<Answer> {
     let a: ParsedArgs;
     try {
       a = parseJuliaArgs(req.argv);
@@ -77,7 +92,7 @@ export class Routing implements ClientService {
     const label = a.session ? (a.session.label ?? `shell:${req.ppid}`) : null;
     const switches: [string, string][] = [...a.runSwitches, ...a.processSwitches].map(([k, v]) => [k, v ?? ""]);
     if (a.revise) switches.push(["revise", a.revise]);
-    const { worker, token } = await this.pool.acquire({
+    const { worker, token, cold } = await this.pool.acquire({
       key,
       shape,
       label,
@@ -96,6 +111,8 @@ export class Routing implements ClientService {
       },
     });
     log.debug(`client ${req.pid} → worker ${worker.id}`);
+    this.counters.bump(series("julia_daemon_runs_total", { project: project || "@default" }));
+    this.counters.bump(cold ? "julia_daemon_cold_starts_total" : "julia_daemon_warm_runs_total");
     return {
       route: { socketPath: worker.hello!.runSocket, token, workerPid: worker.hello!.pid, workerId: worker.id },
       onClientGone: () => this.pool.clientGone(worker.id, token),
@@ -116,8 +133,16 @@ export class Routing implements ClientService {
       return { exitCode: 0, stdout: text, stderr: "" };
     }
     if (cmd === "stop") {
-      setTimeout(this.onStop, 0);
-      return { exitCode: 0, stdout: "juliaconductor: stopping\n", stderr: "" };
+      // `stop keep-workers` (restart, upgrade): the workers re-register with the next conductor.
+      const mode: StopMode = format === "keep-workers" ? "handover" : "graceful";
+      setTimeout(() => this.onStop(mode), 0);
+      return { exitCode: 0, stdout: mode === "handover" ? "juliaconductor: handing over\n" : "juliaconductor: stopping\n", stderr: "" };
+    }
+    if (cmd === "metrics") {
+      const workers: Record<string, number> = {};
+      for (const w of this.pool.workers.values()) workers[w.reserve ? "reserve" : w.state] = (workers[w.reserve ? "reserve" : w.state] ?? 0) + 1;
+      const runsActive = [...this.pool.workers.values()].reduce((n, w) => n + w.runs.size + w.foreignRuns, 0);
+      return { exitCode: 0, stdout: renderMetrics(this.counters.snapshotCounters(), { workers, runsActive, queueLength: this.pool.queue.length }), stderr: "" };
     }
     return { exitCode: 2, stdout: "", stderr: `juliaconductor: unknown admin command \`${cmd ?? ""}\`\n` };
   }

@@ -18,7 +18,7 @@ const tmp = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const worker = (id: string, over: Partial<WorkerRecord> = {}): WorkerRecord => ({
-  id, pid: 100, secretHash: hashSecret("s"), key: "k", project: "/p", runSocket: `/r/w-${id}.sock`, label: null, startedAt: 1, lastUsedAt: 2, ...over,
+  id, pid: 100, secretHash: hashSecret("s"), key: "k", project: "/p", channel: null, threads: null, processSwitches: [], runSocket: `/r/w-${id}.sock`, label: null, dirty: false, startedAt: 1, lastUsedAt: 2, ...over,
 });
 
 for (const [name, make] of [
@@ -108,7 +108,7 @@ describe("crash safety", () => {
       const s = StateStore.files(${JSON.stringify(dir)});
       let i = 0;
       console.log("writing");
-      for (;;) { s.putWorker({ id: "w" + (i % 8), pid: i, secretHash: "h", key: "k".repeat(5000), project: "/p", runSocket: "/s", label: null, startedAt: i, lastUsedAt: i }); if (++i % 64 === 0) await s.flush(); }
+      for (;;) { s.putWorker({ id: "w" + (i % 8), pid: i, secretHash: "h", key: "k".repeat(5000), project: "/p", channel: null, threads: null, processSwitches: [], runSocket: "/s", label: null, dirty: false, startedAt: i, lastUsedAt: i }); if (++i % 64 === 0) await s.flush(); }
     `;
     const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
     const reader = proc.stdout.getReader();

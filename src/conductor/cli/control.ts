@@ -11,6 +11,7 @@ import { conductorPaths, type Env } from "../../shared/paths.ts";
 import { concatBytes, decodeError, decodeOutput, encodeAdmin, encodePreamble, Frame } from "../../shared/protocol/index.ts";
 import { describeConfig, loadConfig, stateDirFor } from "../config.ts";
 import { logFilePath } from "../logfile.ts";
+import { processAlive } from "../sys/proc.ts";
 import { logs } from "./logs.ts";
 
 const uid = () => process.getuid?.() ?? 0;
@@ -35,11 +36,7 @@ function pidOf(env: Env): number | null {
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
+    if (!processAlive(pid)) return true;
     if (Date.now() > end) return false;
     await Bun.sleep(20);
   }

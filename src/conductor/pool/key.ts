@@ -31,7 +31,9 @@ export function workerShape(args: ParsedArgs, project: string, clientEnv: Record
   };
 }
 
+/** A hash, so the key can be stored and logged without spelling out the client's environment. */
 export function poolKey(s: WorkerShape): string {
   const env = STARTUP_ENV.map((k) => `${k}=${s.startupEnv[k] ?? "\u0000unset"}`);
-  return [s.project, s.channel ?? "", s.threads ?? "", s.processSwitches.join("\u0001"), env.join("\u0001")].join("\u0000");
+  const text = [s.project, s.channel ?? "", s.threads ?? "", s.processSwitches.join("\u0001"), env.join("\u0001")].join("\u0000");
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex").slice(0, 32);
 }

@@ -21,6 +21,7 @@ import type { PoolSettings } from "./settings.ts";
 import { spawnArgv, spawnEnv, startFailure } from "./spawn.ts";
 import { projectName, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
 import { Upkeep } from "./upkeep.ts";
+import { adoptedWorker } from "./adopt.ts";
 
 const log = logger("pool");
 
@@ -39,6 +40,7 @@ export class Pool implements WorkerEvents {
   private pumpScheduled = false;
   private runWaiters: (() => void)[] = [];
   private stopping = false;
+  private handingOver = false;
 
   constructor(readonly deps: PoolDeps) {
     this.upkeep = new Upkeep(this);
@@ -61,9 +63,15 @@ export class Pool implements WorkerEvents {
     const { config, now } = this.deps;
     this.usage.set(req.key, summon(this.usage.get(req.key) ?? emptyUsage(), now(), this.settings));
     noteDemand(this.demand, req.shape, now());
+    const back = this.deps.registry?.returning(req.key, req.label);
+    if (back) {
+      req.onPhase(Phase.STARTING, "waiting for a warm worker to re-register");
+      await back;
+    }
     // Claimed synchronously, before any await, so no concurrent request can pick the same slot.
     // Behind a non-empty queue a request may still use a free worker, but not jump the queue to spawn.
     const w = this.place(req, this.queue.length === 0) ?? (await this.enqueue(req));
+    const cold = w.state === "starting";
     try {
       if (w.state === "starting") {
         req.onPhase(Phase.STARTING, `starting Julia for ${projectName(req.shape.project, req.home)}`);
@@ -88,8 +96,9 @@ export class Pool implements WorkerEvents {
         throw e;
       }
       w.lastUsedAt = now();
+      this.deps.registry?.saved(w);
       this.upkeep.soon();
-      return { worker: w, token };
+      return { worker: w, token, cold };
     } catch (e) {
       if (e instanceof DaemonError) throw e;
       const msg = (e as Error).message;
@@ -240,6 +249,7 @@ export class Pool implements WorkerEvents {
   private forget(w: Worker): void {
     w.state = "dead";
     this.workers.delete(w.id);
+    if (!this.handingOver) this.deps.registry?.removed(w.id);
     for (const r of w.runs.values()) clearTimeout(r.orphanTimer);
     for (const f of w.waiters.splice(0)) f();
     this.pumpSoon();
@@ -247,6 +257,7 @@ export class Pool implements WorkerEvents {
 
   onHello(hello: Hello, channel: WorkerChannel): string | null {
     const w = this.workers.get(hello.workerId);
+    if (!w && hello.registration === Registration.REREGISTER) return this.adopt(hello, channel);
     if (!w || w.secret !== hello.secret) return `unknown worker ${hello.workerId}`;
     if (hello.registration === Registration.FRESH && w.state !== "starting") return `worker ${hello.workerId} is already registered`;
     w.channel = channel;
@@ -259,6 +270,7 @@ export class Pool implements WorkerEvents {
       this.failures.delete(w.key);
       log.info(`worker ${w.id} ready: julia ${hello.juliaVersion}, pid ${hello.pid}`);
       w.markReady();
+      this.deps.registry?.saved(w);
       this.upkeep.soon();
     }
     return null;
@@ -294,7 +306,7 @@ export class Pool implements WorkerEvents {
 
   onClose(channel: WorkerChannel): void {
     const w = this.byChannel(channel);
-    if (!w) return;
+    if (!w || this.handingOver) return;
     w.channel = null;
     this.retire(w, "its control channel closed");
   }
@@ -345,6 +357,34 @@ export class Pool implements WorkerEvents {
     const ws = [...this.workers.values()];
     for (const w of ws) this.retire(w, "conductor shutting down");
     await Promise.all(ws.map((w) => w.proc.exited));
+  }
+
+  /**
+   * A re-registering worker the registry vouches for joins the pool as it
+   * was; a PING confirms it is alive and how many runs it still has.
+   */
+  private adopt(hello: Hello, channel: WorkerChannel): string | null {
+    const r = this.deps.registry?.match(hello.workerId, hello.secret);
+    if (!r) return `unknown worker ${hello.workerId}`;
+    const w = adoptedWorker(r, hello, channel, this.deps.now());
+    this.workers.set(w.id, w);
+    log.info(`worker ${w.id} (pid ${hello.pid}) re-registered with ${hello.activeRuns} run(s) in progress`);
+    void w.proc.exited.then((st) => this.onExit(w, st));
+    this.deps.registry?.saved(w);
+    this.upkeep.soon();
+    return null;
+  }
+
+  /**
+   * Hands the workers over to the next conductor: timers stop, channels close
+   * without SHUTDOWN, and each worker re-registers within its grace period.
+   */
+  handOver(): void {
+    this.handingOver = true;
+    this.stopping = true;
+    this.stop();
+    for (const q of this.queue.splice(0)) q.reject(createError("REFUSED", "the conductor is restarting", "run the command again"));
+    for (const w of this.workers.values()) w.channel?.close();
   }
 
   get isStopping(): boolean {

@@ -10,6 +10,7 @@ import type { MemorySizer } from "./memsize.ts";
 import type { PressureSource } from "./pressure.ts";
 import type { WorkerView } from "./select.ts";
 import type { PoolSettings } from "./settings.ts";
+import type { RegistryHooks } from "../state/registry.ts";
 
 export interface PoolDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface PoolDeps {
   baseEnv: Record<string, string | undefined>;
   pressure: PressureSource;
   sizer: MemorySizer;
+  /** durable worker records, for re-registration after a conductor restart */
+  registry?: RegistryHooks;
 }
 
 export interface Worker extends WorkerView {
@@ -48,6 +51,8 @@ export interface Worker extends WorkerView {
 export interface Assignment {
   worker: Worker;
   token: Uint8Array;
+  /** the run waited for a worker to start */
+  cold: boolean;
 }
 
 export interface AcquireRequest {

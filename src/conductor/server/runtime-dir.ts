@@ -4,6 +4,7 @@
 // Also: one conductor per socket, and stale files of a dead one cleaned up.
 
 import { lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { processAlive } from "../sys/proc.ts";
 import { createError } from "../../shared/errors.ts";
 import { runtimeDirProblem, type ConductorPaths } from "../../shared/paths.ts";
 
@@ -17,21 +18,6 @@ export function ensureRuntimeDir(dir: string, uid: number): void {
   }
   const problem = runtimeDirProblem(dir, { isSymlink: st.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }, uid);
   if (problem) throw problem;
-}
-
-/** A zombie counts as dead: a conductor killed with -9 may wait a while for init to reap it. */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
 }
 
 /** Whether something answers on the socket right now. */
@@ -61,7 +47,7 @@ export async function claimSocket(paths: ConductorPaths): Promise<void> {
     throw createError("CONDUCTOR_RUNNING", `a conductor${pid ? ` (pid ${pid})` : ""} is already listening on ${paths.socket}`, "stop it first with `juliaconductor stop`");
   }
   const pid = readPid(paths);
-  if (pid && pid !== process.pid && pidAlive(pid)) {
+  if (pid && pid !== process.pid && processAlive(pid)) {
     // Alive but not answering: its socket file was removed. Do not start a twin that fights it.
     throw createError("CONDUCTOR_RUNNING", `a conductor (pid ${pid}) is running but its socket ${paths.socket} does not answer`, `stop it with \`kill ${pid}\`, then retry`);
   }

@@ -15,7 +15,9 @@ import { bunLauncher } from "../pool/launcher.ts";
 import { Pool } from "../pool/pool.ts";
 import { poolWorldFromConfig, type PoolWorld } from "../pool/world.ts";
 import { Routing } from "../service.ts";
+import { Registry } from "../state/registry.ts";
 import { StateStore } from "../state/store.ts";
+import type { StopMode } from "../service.ts";
 import { cacheBase, extractWorker } from "../worker-assets.ts";
 import { ClientChannel } from "./client-channel.ts";
 import { listen, listenInherited, type Listener } from "./listener.ts";
@@ -77,12 +79,14 @@ export async function serve(opts: ServeOptions, env: Env): Promise<number> {
   }
 
   const state = StateStore.files(config.stateDir);
+  const registry = new Registry(state);
+  const returning = await registry.load(config.workerGraceS * 1000 + 5_000);
   const stopAutoFlush = state.startAutoFlush();
   let stopRequested: ((mode: StopMode) => void) | null = null;
   const stopped = new Promise<StopMode>((r) => (stopRequested = r));
-  const pool = new Pool({ config, launcher: bunLauncher, now: Date.now, entry, baseEnv: env, ...world });
+  const pool = new Pool({ config, launcher: bunLauncher, now: Date.now, entry, baseEnv: env, registry, ...world });
   pool.start();
-  const routing = new Routing(pool, () => stopRequested?.("graceful"));
+  const routing = new Routing(pool, (mode) => stopRequested?.(mode), state);
   const factory: ChannelFactory = (kind, peer) => (kind === "WORKER" ? new WorkerChannel(peer, pool) : new ClientChannel(peer, routing));
   const server: Listener = adopted === null ? listen(config.paths.socket, factory, uid) : listenInherited(adopted, factory, uid);
   writePidFile(config.paths);
@@ -90,19 +94,24 @@ export async function serve(opts: ServeOptions, env: Env): Promise<number> {
   log.info(`listening on ${config.paths.socket}${adopted !== null ? " (socket from systemd)" : ""} (pid ${process.pid}), workers: ${config.workerExecutable}`);
   announce(opts.readyFd, encodeReady({ pid: process.pid, socketPath: config.paths.socket }));
 
+  if (returning > 0) log.info(`${returning} worker(s) of the previous conductor may re-register`);
+
   const mode = await stopped;
   log.info(`stopping (${mode})`);
   server.stop();
   if (adopted === null) removeOwnFiles(config.paths);
-  await drainRuns(pool, config.stopTimeoutMs);
-  await pool.shutdown();
+  if (mode === "handover") {
+    // Workers keep running and their runs keep streaming; they re-register with the next conductor.
+    pool.handOver();
+  } else {
+    await drainRuns(pool, config.stopTimeoutMs);
+    await pool.shutdown();
+  }
   stopAutoFlush();
   await state.flush();
   log.info("stopped");
   return ExitCode.OK;
 }
-
-export type StopMode = "graceful";
 
 /** Lets runs in progress finish, up to the deadline; new requests are no longer accepted. */
 async function drainRuns(pool: Pool, deadlineMs: number): Promise<void> {

@@ -13,10 +13,16 @@ export interface WorkerRecord {
   id: string;
   pid: number;
   secretHash: string;
+  /** the pool key is a hash: it never spells out the client's start-up environment */
   key: string;
   project: string;
+  channel: string | null;
+  threads: string | null;
+  processSwitches: string[];
   runSocket: string;
   label: string | null;
+  /** once used by a session, never handed to another label */
+  dirty: boolean;
   startedAt: number;
   lastUsedAt: number;
 }

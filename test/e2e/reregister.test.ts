@@ -1,0 +1,68 @@
+// Restarts keep warm workers: after the conductor is killed with -9, or
+// replaced by `juliaconductor restart`, its workers re-register (id + secret
+// checked against the persisted registry) and keep serving with their
+// session state; a run in flight during the crash completes exactly.
+
+import { describe, expect, test } from "bun:test";
+import { alive, CONDUCTOR, Sandbox, waitFor } from "./harness.ts";
+
+function stateSandbox(): Sandbox {
+  const sb = new Sandbox();
+  sb.env.JULIA_DAEMON_STATE_DIR = `${sb.dir}/state`;
+  return sb;
+}
+
+async function killConductor(sb: Sandbox): Promise<void> {
+  const pid = sb.conductorPid()!;
+  process.kill(pid, "SIGKILL");
+  await waitFor(() => !alive(pid), 5000, "the conductor to die");
+}
+
+describe("re-registration", () => {
+  test("kill -9 while idle: the same worker serves the next run, session state intact", async () => {
+    await using sb = stateSandbox();
+    const a = await sb.run(["--session=s", "-e", "x = 41; println(getpid())"]);
+    expect(a.code).toBe(0);
+    await killConductor(sb);
+    const b = await sb.run(["--session=s", "-e", 'println(getpid(), " ", x + 1)']);
+    expect(b.stdout).toBe(`${a.stdout.trim()} 42\n`);
+    expect(b.stderr).toBe("");
+    expect(b.code).toBe(0);
+  });
+
+  test("kill -9 with a run in flight: the run completes with its exact output and exit code", async () => {
+    await using sb = stateSandbox();
+    await using live = sb.spawn(["-e", 'println(getpid()); await sleep(0.3); println("done"); exit(9)']);
+    const pid = await live.line();
+    await killConductor(sb);
+    const r = await live.result();
+    expect(r.stdout).toBe(`${pid}\ndone\n`);
+    expect(r.code).toBe(9);
+    const next = await sb.run(["-e", "println(getpid())"]);
+    expect(next.stdout).toBe(`${pid}\n`);
+    expect(next.code).toBe(0);
+  });
+
+  test("`juliaconductor restart` hands the warm workers to the new conductor", async () => {
+    await using sb = stateSandbox();
+    const a = await sb.run(["--session=t", "-e", "y = 1; println(getpid())"]);
+    const old = sb.conductorPid()!;
+    const proc = Bun.spawn([CONDUCTOR, "restart"], { env: sb.env, stdout: "pipe", stderr: "pipe" });
+    expect(await proc.exited).toBe(0);
+    expect(alive(old)).toBe(false);
+    const b = await sb.run(["--session=t", "-e", 'println(getpid(), " ", y)']);
+    expect(b.stdout).toBe(`${a.stdout.trim()} 1\n`);
+    expect(b.code).toBe(0);
+  });
+
+  test("a worker presenting a wrong secret is refused", async () => {
+    await using sb = stateSandbox();
+    expect((await sb.run(["-e", "println(1)"])).code).toBe(0);
+    const { RawPeer, preamble } = await import("./harness.ts");
+    const { encodeHello, Registration } = await import("../../src/shared/protocol/index.ts");
+    const peer = await RawPeer.connect(`${sb.runtime}/conductor.sock`);
+    peer.write(preamble("JDwk"));
+    peer.write(encodeHello({ registration: Registration.REREGISTER, workerId: "deadbeef0000", secret: "guess", pid: process.pid, juliaVersion: "1.11.7", capabilities: 1, runSocket: "/tmp/x.sock", activeRuns: 0 }));
+    expect(await peer.closedWithin(5000)).toBe(true);
+  });
+});
