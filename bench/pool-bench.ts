@@ -8,6 +8,7 @@
 //       the real Pool with in-process fake workers, so only our cost is timed
 // Usage: bun bench/pool-bench.ts [p3] [p4] [p5]   (default: all)
 
+import { BUILD_VERSION } from "../src/shared/version.ts";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { FrameStream, Link } from "../src/shared/net/link.ts";
 import { concatBytes, decodeError, decodeRoute, encodeEnv, encodePreamble, encodeRequest, encodeStreamOpen, Frame, Stream, type Route } from "../src/shared/protocol/index.ts";
@@ -44,7 +45,7 @@ async function miniRun(socket: string, argv: string[], cwd: string, env: string[
   const t0 = performance.now();
   const link = await Link.dial(socket);
   const frames = new FrameStream(link);
-  link.write(concatBytes([encodePreamble("CLIENT"), encodeRequest({ flags: 0, pid: process.pid, ppid: process.ppid, cwd, term: "", colorterm: "", envHash: Bun.hash.wyhash(env.join("\0")), argv })]));
+  link.write(concatBytes([encodePreamble("CLIENT"), encodeRequest({ flags: 0, pid: process.pid, ppid: process.ppid, cwd, term: "", colorterm: "", envHash: Bun.hash.wyhash(env.join("\0")), argv, version: BUILD_VERSION })]));
   let route: Route | null = null;
   while (!route) {
     const f = await frames.next();

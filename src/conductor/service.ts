@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { ArgsError, parseJuliaArgs, type ParsedArgs } from "../shared/args/index.ts";
 import { createError } from "../shared/errors.ts";
+import { BUILD_VERSION, compareVersions } from "../shared/version.ts";
 import { Notify, RunFlag, type ClientRequest } from "../shared/protocol/index.ts";
 import { EnvCache, envObject } from "./env-cache.ts";
 import { logger } from "./log.ts";
@@ -71,6 +72,12 @@ export class Routing implements ClientService {
   }
 
   private async route({ req, env, progress }: RequestContext): Promise<Answer> {
+    if (compareVersions(req.version, BUILD_VERSION) > 0) {
+      // A newer client: step down, keeping the workers, so its own conductor takes over (docs/protocol.md §3.3).
+      log.info(`client ${req.pid} is version ${req.version}, newer than this conductor (${BUILD_VERSION}): handing over`);
+      setTimeout(() => this.onStop("handover"), 0);
+      return { handover: { conductorPid: process.pid, conductorVersion: BUILD_VERSION } };
+    }
     let a: ParsedArgs;
     try {
       a = parseJuliaArgs(req.argv);

@@ -25,6 +25,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** another juliaclient binary (e.g. an older build) */
+  client?: string;
 }
 
 export class Sandbox {
@@ -51,7 +53,7 @@ export class Sandbox {
   async run(args: string[], opts: RunOptions = {}): Promise<Result> {
     const env = { ...this.env, ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const proc = Bun.spawn([CLIENT, ...args], {
+    const proc = Bun.spawn([opts.client ?? CLIENT, ...args], {
       cwd: opts.cwd ?? this.dir,
       env: env as Record<string, string>,
       stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,

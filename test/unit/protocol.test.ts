@@ -10,8 +10,9 @@ const dir = new URL("../../fixtures/protocol/", import.meta.url).pathname;
 const token = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
 const cases: [string, Uint8Array, (payload: Uint8Array) => unknown, unknown][] = [
-  ["request", P.encodeRequest({ flags: 0b1011, pid: 4242, ppid: 4000, cwd: "/home/u/proj", term: "xterm-256color", colorterm: "truecolor", envHash: 0x0123456789abcdefn, argv: ["--project", "-e", 'println("hé")', "a"] }), P.decodeRequest,
-    { flags: 0b1011, pid: 4242, ppid: 4000, cwd: "/home/u/proj", term: "xterm-256color", colorterm: "truecolor", envHash: 0x0123456789abcdefn, argv: ["--project", "-e", 'println("hé")', "a"] }],
+  ["request", P.encodeRequest({ flags: 0b1011, pid: 4242, ppid: 4000, cwd: "/home/u/proj", term: "xterm-256color", colorterm: "truecolor", envHash: 0x0123456789abcdefn, argv: ["--project", "-e", 'println("hé")', "a"], version: "0.1.0" }), P.decodeRequest,
+    { flags: 0b1011, pid: 4242, ppid: 4000, cwd: "/home/u/proj", term: "xterm-256color", colorterm: "truecolor", envHash: 0x0123456789abcdefn, argv: ["--project", "-e", 'println("hé")', "a"], version: "0.1.0" }],
+  ["handover", P.encodeHandover({ conductorPid: 777, conductorVersion: "0.0.9" }), P.decodeHandover, { conductorPid: 777, conductorVersion: "0.0.9" }],
   ["env", P.encodeEnv(["HOME=/home/u", "EMPTY="]), P.decodeEnv, ["HOME=/home/u", "EMPTY="]],
   ["need-env", P.encodeNeedEnv(), () => undefined, undefined],
   ["route", P.encodeRoute({ socketPath: "/run/user/1000/julia-daemon/w-0a1b2c3d4e5f.sock", token, workerPid: 31337, workerId: "0a1b2c3d4e5f" }), P.decodeRoute,

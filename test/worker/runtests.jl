@@ -118,14 +118,14 @@ end
 # ---- the client <-> conductor channel: primitives only ------------------------
 CASES["request"] = () -> begin
     bytes, p = golden_frame("request", W.FRAME_REQUEST)
-    fields = d -> (W.get_u32!(d), W.get_u32!(d), W.get_u32!(d), W.get_str!(d), W.get_str!(d), W.get_str!(d), W.get_u64!(d), W.get_strs!(d))
+    fields = d -> (W.get_u32!(d), W.get_u32!(d), W.get_u32!(d), W.get_str!(d), W.get_str!(d), W.get_str!(d), W.get_u64!(d), W.get_strs!(d), W.get_str!(d))
     expected = (UInt32(0b1011), 4242, 4000, "/home/u/proj", "xterm-256color", "truecolor", 0x0123456789abcdef,
-        ["--project", "-e", "println(\"hé\")", "a"])
+        ["--project", "-e", "println(\"hé\")", "a"], "0.1.0")
     @test decode_with(fields, p) == expected
     e = W.Encoder(W.FRAME_REQUEST)
     W.put_u32!(e, expected[1]); W.put_u32!(e, expected[2]); W.put_u32!(e, expected[3])
     W.put_str!(e, expected[4]); W.put_str!(e, expected[5]); W.put_str!(e, expected[6])
-    W.put_u64!(e, expected[7]); W.put_strs!(e, expected[8])
+    W.put_u64!(e, expected[7]); W.put_strs!(e, expected[8]); W.put_str!(e, expected[9])
     @test W.frame_bytes!(e) == bytes
 end
 CASES["env"] = () -> begin
@@ -149,6 +149,11 @@ CASES["progress"] = () -> begin
     bytes, p = golden_frame("progress", W.FRAME_PROGRESS)
     @test decode_with(d -> (W.get_u8!(d), W.get_u32!(d), W.get_str!(d)), p) == (W.PHASE_STARTING, 1500, "starting julia")
     @test W.frame_bytes!(W.put_str!(W.put_u32!(W.put_u8!(W.Encoder(W.FRAME_PROGRESS), W.PHASE_STARTING), 1500), "starting julia")) == bytes
+end
+CASES["handover"] = () -> begin
+    bytes, p = golden_frame("handover", W.FRAME_HANDOVER)
+    @test decode_with(d -> (W.get_u32!(d), W.get_str!(d)), p) == (777, "0.0.9")
+    @test W.frame_bytes!(W.put_str!(W.put_u32!(W.Encoder(W.FRAME_HANDOVER), 777), "0.0.9")) == bytes
 end
 CASES["output"] = () -> begin
     bytes, p = golden_frame("output", W.FRAME_OUTPUT)

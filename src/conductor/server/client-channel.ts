@@ -10,6 +10,7 @@ import {
   decodeNotify,
   decodeRequest,
   encodeError,
+  encodeHandover,
   encodeNeedEnv,
   encodeOutput,
   encodeProgress,
@@ -18,12 +19,16 @@ import {
   Frame,
   ProtocolError,
   type ClientRequest,
+  type Handover,
   type RawFrame,
   type Route,
 } from "../../shared/protocol/index.ts";
 import type { ChannelHandler, Peer } from "./peer.ts";
 
-export type Answer = { route: Route; onClientGone: () => void; onNotify: (event: number, value: number) => void } | { output: { exitCode: number; stdout: string; stderr: string } };
+export type Answer =
+  | { route: Route; onClientGone: () => void; onNotify: (event: number, value: number) => void }
+  | { output: { exitCode: number; stdout: string; stderr: string } }
+  | { handover: Handover };
 
 export interface RequestContext {
   req: ClientRequest;
@@ -100,6 +105,7 @@ export class ClientChannel implements ChannelHandler {
       .handle({ req: this.req!, env, progress })
       .then((a) => {
         if ("output" in a) return this.finish(encodeOutput(a.output));
+        if ("handover" in a) return this.finish(encodeHandover(a.handover));
         this.state = "routed";
         this.gone = a.onClientGone;
         this.notify = a.onNotify;

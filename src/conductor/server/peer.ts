@@ -57,7 +57,13 @@ export class Peer {
       for (let f = this.reader.next(); f && !this.done; f = this.reader.next()) this.handler.onFrame(f);
     } catch (e) {
       const pe = e instanceof ProtocolError ? e : new ProtocolError(ErrorCode.INTERNAL, (e as Error).message);
-      this.fail(pe.code, pe.message, pe.code === ErrorCode.INTERNAL ? "this is a bug in juliaconductor; see its log" : "is this peer a juliaclient/worker of the same version?");
+      const hint =
+        pe.code === ErrorCode.INTERNAL
+          ? "this is a bug in juliaconductor; see its log"
+          : pe.code === ErrorCode.BAD_VERSION
+            ? "juliaclient and juliaconductor are different releases: run `juliaconductor stop` so the new binaries take over"
+            : "is this peer a juliaclient or worker of the same release?";
+      this.fail(pe.code, pe.message, hint);
     }
   }
 

@@ -37,6 +37,7 @@ export const Frame = {
   PROGRESS: 0x82,
   OUTPUT: 0x83,
   READY: 0x84,
+  HANDOVER: 0x85,
   // worker <-> conductor
   HELLO: 0x10,
   WELCOME: 0x11,

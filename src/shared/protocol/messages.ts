@@ -19,12 +19,27 @@ export interface ClientRequest {
   colorterm: string;
   envHash: bigint;
   argv: string[];
+  /** the client's build version, e.g. "0.1.0": a newer client asks an older conductor to hand over */
+  version: string;
 }
 export const encodeRequest = (m: ClientRequest) =>
-  frame(Frame.REQUEST, new Writer(512).u32(m.flags).u32(m.pid).u32(m.ppid).str(m.cwd).str(m.term).str(m.colorterm).u64(m.envHash).strs(m.argv));
+  frame(Frame.REQUEST, new Writer(512).u32(m.flags).u32(m.pid).u32(m.ppid).str(m.cwd).str(m.term).str(m.colorterm).u64(m.envHash).strs(m.argv).str(m.version));
 export function decodeRequest(p: Uint8Array): ClientRequest {
   const r = new Reader(p);
-  const m = { flags: r.u32(), pid: r.u32(), ppid: r.u32(), cwd: r.str(), term: r.str(), colorterm: r.str(), envHash: r.u64(), argv: r.strs() };
+  const m = { flags: r.u32(), pid: r.u32(), ppid: r.u32(), cwd: r.str(), term: r.str(), colorterm: r.str(), envHash: r.u64(), argv: r.strs(), version: r.str() };
+  r.end();
+  return m;
+}
+
+/** HANDOVER: the conductor is older than the client and is stepping down, keeping its workers. */
+export interface Handover {
+  conductorPid: number;
+  conductorVersion: string;
+}
+export const encodeHandover = (m: Handover) => frame(Frame.HANDOVER, new Writer().u32(m.conductorPid).str(m.conductorVersion));
+export function decodeHandover(p: Uint8Array): Handover {
+  const r = new Reader(p);
+  const m = { conductorPid: r.u32(), conductorVersion: r.str() };
   r.end();
   return m;
 }
