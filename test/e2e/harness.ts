@@ -50,21 +50,8 @@ export class Sandbox {
     };
   }
 
-  async run(args: string[], opts: RunOptions = {}): Promise<Result> {
-    const env = { ...this.env, ...opts.env };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const proc = Bun.spawn([opts.client ?? CLIENT, ...args], {
-      cwd: opts.cwd ?? this.dir,
-      env: env as Record<string, string>,
-      stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: opts.timeoutMs ?? 20_000,
-      killSignal: "SIGKILL",
-    });
-    const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    await proc.exited;
-    return { stdout, stderr, code: proc.signalCode ? null : proc.exitCode, signal: proc.signalCode ? String(proc.signalCode) : null };
+  run(args: string[], opts: RunOptions = {}): Promise<Result> {
+    return this.spawn(args, opts).result();
   }
 
   conductorPid(): number | null {
@@ -79,7 +66,7 @@ export class Sandbox {
   spawn(args: string[], opts: RunOptions = {}): Live {
     const env = { ...this.env, ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const proc = Bun.spawn([CLIENT, ...args], {
+    const proc = Bun.spawn([opts.client ?? CLIENT, ...args], {
       cwd: opts.cwd ?? this.dir,
       env: env as Record<string, string>,
       stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,

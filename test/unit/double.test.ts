@@ -4,6 +4,7 @@
 // wait is on an event (a frame, a close, a status byte), never a sleep.
 
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { openStream as peerOpenStream, type StreamEndpoint } from "../conformance/peers.ts";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -140,47 +141,8 @@ class FakeConductor {
 
 // ---- fake client: the four per-run streams ----------------------------------
 
-interface StreamEndpoint {
-  sock: Socket<unknown>;
-  status: Promise<{ status: number; message: string }>;
-  closed: Promise<void>;
-}
-
-/** Opens one per-run stream; `onBytes` gets everything after an OK status byte. */
-async function openStream(path: string, token: Uint8Array, kind: number, onBytes: (b: Uint8Array) => void = () => {}): Promise<StreamEndpoint> {
-  const reader = new FrameReader();
-  const status = Promise.withResolvers<{ status: number; message: string }>();
-  const closed = Promise.withResolvers<void>();
-  let code = -1;
-  const sock = await Bun.connect<unknown>({
-    unix: path,
-    socket: {
-      binaryType: "uint8array",
-      data(_s, chunk) {
-        if (code === 0) return onBytes(chunk);
-        reader.push(chunk);
-        if (code < 0) code = reader.takeBytes(1)?.[0] ?? -1;
-        if (code === 0) {
-          status.resolve({ status: 0, message: "" });
-          const rest = reader.rest();
-          if (rest.length > 0) onBytes(rest);
-          return;
-        }
-        if (code > 0 && reader.buffered >= 4) {
-          const len = new DataView(reader.takeBytes(4)!.buffer).getUint32(0, true);
-          const msg = reader.takeBytes(len);
-          if (msg) status.resolve({ status: code, message: decoder.decode(msg) });
-        }
-      },
-      close() {
-        status.resolve({ status: code, message: "" });
-        closed.resolve();
-      },
-    },
-  });
-  sock.write(concatBytes([encodePreamble("STREAM"), encodeStreamOpen(token, kind)]));
-  return { sock, status: withTimeout(status.promise, `status of stream ${kind}`), closed: closed.promise };
-}
+/** One per-run stream, opened by the conformance suite's fake client (test/conformance/peers.ts). */
+const openStream = (path: string, token: Uint8Array, kind: number, onBytes?: (b: Uint8Array) => void) => peerOpenStream(path, token, kind, 10_000, onBytes);
 
 interface RunOutcome {
   stdout: string;

@@ -19,8 +19,9 @@ import { stopProcess, type StopMode } from "./retire.ts";
 import { selectWorker } from "./select.ts";
 import type { PoolSettings } from "./settings.ts";
 import { spawnArgv, spawnEnv, startFailure } from "./spawn.ts";
-import { projectName, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
+import { projectName, startingWorker, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
 import { Upkeep } from "./upkeep.ts";
+import { StartBackoff } from "./backoff.ts";
 import { adoptedWorker } from "./adopt.ts";
 
 const log = logger("pool");
@@ -36,7 +37,7 @@ export class Pool implements WorkerEvents {
   readonly demand = new Map<string, Demand>();
   readonly queue: Queued[] = [];
   readonly upkeep: Upkeep;
-  private failures = new Map<string, { count: number; until: number; error: DaemonError }>();
+  private readonly backoff: StartBackoff;
   private pumpScheduled = false;
   private runWaiters: (() => void)[] = [];
   private stopping = false;
@@ -44,6 +45,7 @@ export class Pool implements WorkerEvents {
 
   constructor(readonly deps: PoolDeps) {
     this.upkeep = new Upkeep(this);
+    this.backoff = new StartBackoff(deps.now);
   }
 
   get settings(): PoolSettings {
@@ -194,8 +196,8 @@ export class Pool implements WorkerEvents {
 
   spawn(key: string, shape: WorkerShape, label: string | null, reserve = false): Worker {
     const { config, now, launcher } = this.deps;
-    const failed = this.failures.get(key);
-    if (failed && now() < failed.until) throw failed.error;
+    const blocked = this.backoff.blocked(key);
+    if (blocked) throw blocked;
     const id = randomBytes(6).toString("hex");
     const secret = randomBytes(16).toString("hex");
     const argv = spawnArgv(config, shape, this.deps.entry);
@@ -203,21 +205,14 @@ export class Pool implements WorkerEvents {
     try {
       proc = launcher.launch({ argv, env: spawnEnv(this.deps.baseEnv, shape, config, id, secret), name: `worker ${id}` });
     } catch (e) {
-      throw this.noteFailure(key, startFailure(config, `${(e as Error).message}`, ""));
+      throw this.backoff.note(key, startFailure(config, `${(e as Error).message}`, ""));
     }
-    let markReady!: () => void, markFailed!: (e: Error) => void;
-    const ready = new Promise<void>((res, rej) => ((markReady = res), (markFailed = rej)));
-    ready.catch(() => {});
-    const w: Worker = {
-      id, secret, key, shape, proc, state: "starting", label, dirty: label !== null, load: 0, canIsolate: false, reserve,
-      lastUsedAt: now(), startedAt: now(), lastPingAt: now(), pinging: false, channel: null, hello: null, activated: null,
-      runs: new Map(), claims: 0, foreignRuns: 0, ready, markReady, markFailed, waiters: [],
-    };
+    const w = startingWorker({ id, secret, key, shape, proc, label, reserve, now: now() });
     this.workers.set(id, w);
     log.info(`starting ${reserve ? "reserve " : ""}worker ${id} (pid ${proc.pid}): ${argv.join(" ")}`);
     const timer = setTimeout(() => {
       if (w.state !== "starting") return;
-      w.markFailed(this.noteFailure(key, startFailure(config, `it did not connect within ${config.startTimeoutMs / 1000} s`, proc.stderrTail())));
+      w.markFailed(this.backoff.note(key, startFailure(config, `it did not connect within ${config.startTimeoutMs / 1000} s`, proc.stderrTail())));
       this.retire(w, "start timeout");
     }, config.startTimeoutMs);
     void proc.exited.then((st) => {
@@ -227,17 +222,10 @@ export class Pool implements WorkerEvents {
     return w;
   }
 
-  private noteFailure(key: string, error: DaemonError): DaemonError {
-    const prev = this.failures.get(key);
-    const count = (prev?.count ?? 0) + 1;
-    this.failures.set(key, { count, until: this.deps.now() + Math.min(30_000, 500 * 2 ** (count - 1)), error });
-    return error;
-  }
-
   private onExit(w: Worker, st: ExitStatus): void {
     const how = st.signal ? `signal ${st.signal}` : `exit code ${st.code}`;
     if (w.state === "starting") {
-      w.markFailed(this.noteFailure(w.key, startFailure(this.deps.config, `it exited (${how}) before connecting`, w.proc.stderrTail())));
+      w.markFailed(this.backoff.note(w.key, startFailure(this.deps.config, `it exited (${how}) before connecting`, w.proc.stderrTail())));
     }
     if (w.state !== "dead") log.warn(`worker ${w.id} (pid ${w.proc.pid}) exited: ${how}`);
     this.forget(w);
@@ -267,7 +255,7 @@ export class Pool implements WorkerEvents {
       w.state = "ready";
       w.lastPingAt = this.deps.now();
       if (w.reserve) w.lastUsedAt = this.deps.now();
-      this.failures.delete(w.key);
+      this.backoff.clear(w.key);
       log.info(`worker ${w.id} ready: julia ${hello.juliaVersion}, pid ${hello.pid}`);
       w.markReady();
       this.deps.registry?.saved(w);
@@ -346,7 +334,7 @@ export class Pool implements WorkerEvents {
   restart(key: string): number {
     const ws = [...this.workers.values()].filter((w) => w.key === key);
     for (const w of ws) this.retire(w, "--restart");
-    this.failures.delete(key);
+    this.backoff.clear(key);
     return ws.length;
   }
 

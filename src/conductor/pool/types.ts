@@ -75,3 +75,15 @@ export function projectName(project: string, home?: string): string {
   if (!project) return "the default environment";
   return home && (project === home || project.startsWith(`${home}/`)) ? `~${project.slice(home.length)}` : project;
 }
+
+/** A freshly launched worker's record, waiting for its HELLO. */
+export function startingWorker(o: { id: string; secret: string; key: string; shape: WorkerShape; proc: LaunchedWorker; label: string | null; reserve: boolean; now: number }): Worker {
+  let markReady!: () => void, markFailed!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => ((markReady = res), (markFailed = rej)));
+  ready.catch(() => {});
+  return {
+    id: o.id, secret: o.secret, key: o.key, shape: o.shape, proc: o.proc, state: "starting", label: o.label, dirty: o.label !== null,
+    load: 0, canIsolate: false, reserve: o.reserve, lastUsedAt: o.now, startedAt: o.now, lastPingAt: o.now, pinging: false,
+    channel: null, hello: null, activated: null, runs: new Map(), claims: 0, foreignRuns: 0, ready, markReady, markFailed, waiters: [],
+  };
+}
