@@ -46,6 +46,9 @@ export class Sandbox {
       JULIA_DAEMON_RUNTIME: this.runtime,
       JULIA_DAEMON_WORKER_EXECUTABLE: DOUBLE,
       XDG_CACHE_HOME: `${this.dir}/cache`,
+      // the user's config.toml and state must not leak into tests
+      XDG_CONFIG_HOME: `${this.dir}/config`,
+      JULIA_DAEMON_STATE_DIR: `${this.dir}/state`,
       ...extraEnv,
     };
   }

@@ -97,6 +97,26 @@ describe("configuration", () => {
   });
 });
 
+describe("metrics", () => {
+  test("counters move as runs happen and survive a restart", async () => {
+    await using sb = new Sandbox();
+    sb.env.JULIA_DAEMON_STATE_DIR = `${sb.dir}/state`;
+    for (let i = 0; i < 3; i++) expect((await sb.run(["-e", "println(1)"])).code).toBe(0);
+    expect((await sb.run(["-e", 'error("x")'])).code).toBe(1);
+    const m = await conductor(sb, ["metrics"]);
+    expect(m.code).toBe(0);
+    const value = (series: string) => Number(m.stdout.split("\n").find((l) => l.startsWith(series + " "))?.split(" ")[1]);
+    expect(value('julia_daemon_runs_total{project="@default"}')).toBe(4);
+    expect(value("julia_daemon_cold_starts_total")).toBe(1);
+    expect(value("julia_daemon_warm_runs_total")).toBe(3);
+    expect(m.stdout).toContain("# TYPE julia_daemon_runs_total counter\n");
+    expect((await conductor(sb, ["restart"])).code).toBe(0);
+    expect((await sb.run(["-e", "println(1)"])).code).toBe(0);
+    const after = await conductor(sb, ["metrics"]);
+    expect(after.stdout).toContain('julia_daemon_runs_total{project="@default"} 5\n');
+  });
+});
+
 describe("logs", () => {
   test("the background conductor logs to the state dir and `logs` prints the end", async () => {
     await using sb = new Sandbox({ JULIA_DAEMON_STATE_DIR: "" });

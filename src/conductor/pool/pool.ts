@@ -343,7 +343,8 @@ export class Pool implements WorkerEvents {
     this.stop();
     for (const q of this.queue.splice(0)) q.reject(createError("REFUSED", "the conductor is shutting down", "run the command again"));
     const ws = [...this.workers.values()];
-    for (const w of ws) this.retire(w, "conductor shutting down");
+    // Runs have drained by now: a soft exit ends an idle worker at once, SIGTERM/SIGKILL follow if not.
+    for (const w of ws) this.retire(w, "conductor shutting down", "soft");
     await Promise.all(ws.map((w) => w.proc.exited));
   }
 
