@@ -5,7 +5,7 @@
 import { createError } from "../shared/errors.ts";
 import { conductorPaths, runtimeDirProblem, type Env } from "../shared/paths.ts";
 import { startConductor } from "../shared/net/autostart.ts";
-import type { Sys } from "./ffi.ts";
+import type { Sys } from "./sys.ts";
 import { Link } from "../shared/net/link.ts";
 
 function isAbsent(e: unknown): boolean {

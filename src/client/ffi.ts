@@ -1,205 +1,143 @@
-// The client's only door to libc (the only importer of bun:ffi in the client).
-// Everything the client needs from the OS that Bun has no cheap API for —
-// isatty, fstat, termios, window size, file locks, exec, signal dispositions —
-// goes through the typed `Sys` interface. When FFI is unavailable, `portableSys`
-// answers conservatively (no tty, no raw mode) so the client still runs.
+// The client's only door to native code (the only importer of bun:ffi in the
+// client; a test enforces it). libc is opened on first use; liburing only when
+// the io_uring pump is wanted, and only by absolute path, because after a
+// failed system lookup Bun retries the bare name in the current directory.
+// FFI memory is always `new Uint8Array(new ArrayBuffer(n))`: small typed
+// arrays move when `.buffer` is first touched, which would stale a pointer.
 
-import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
-import type { DirFacts } from "../shared/paths.ts";
+import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 
-export interface Termios {
-  bytes: Uint8Array;
-}
-export interface Winsize {
-  rows: number;
-  cols: number;
-}
+export type { Sys, Termios, Winsize } from "./sys.ts";
 
-export interface Sys {
-  readonly kind: "ffi" | "portable";
-  isatty(fd: number): boolean;
-  /** device+inode of an open fd, or null if it is closed. */
-  fileId(fd: number): string | null;
-  /** Reopens fds 0–2 on /dev/null when closed, so sockets never land on them. */
-  fillStdFds(): void;
-  getTermios(fd: number): Termios | null;
-  setTermios(fd: number, t: Termios): boolean;
-  makeRaw(t: Termios): Termios;
-  winsize(fd: number): Winsize | null;
-  mkdirPrivate(path: string): void;
-  /** lstat facts about `path`, null when it does not exist (or FFI is unavailable). */
-  dirFacts(path: string): DirFacts | null;
-  /** uid of the process on the other end of a connected Unix socket, null if unknown. */
-  peerUid(fd: number): number | null;
-  /** Blocks until an exclusive flock on `path` is held; returns a release function. */
-  lockFile(path: string): (() => void) | null;
-  /** Replaces the process image; returns only on failure. */
-  exec(file: string, argv: readonly string[], env: readonly string[]): void;
-  /** Default disposition, then raise: the process dies by `signal` as a shell expects. */
-  dieBySignal(signo: number): void;
-}
+const { i32, u32, u64, ptr: p } = FFIType;
 
-const TCSADRAIN = 1;
-const TIOCGWINSZ = 0x5413;
-const F_GETFD = 1;
-const O_RDWR = 2;
-const O_CREAT = 0o100;
-const O_CLOEXEC = 0o2000000;
-const LOCK_EX = 2;
-const SOL_SOCKET = 1;
-const SO_PEERCRED = 17;
-const TERMIOS_BYTES = 60;
-// termios flag bits (Linux)
-const BRKINT = 0o2, INPCK = 0o20, ISTRIP = 0o40, ICRNL = 0o400, IXON = 0o2000;
-const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, IEXTEN = 0o100000;
-const VTIME = 5, VMIN = 6;
-
-const utf8 = new TextEncoder();
-/** NUL-terminated, in its own ArrayBuffer so the pointer cannot move (see bun-measurements §gotchas). */
-function cstr(s: string): Uint8Array {
-  const e = utf8.encode(s);
-  const out = new Uint8Array(new ArrayBuffer(e.length + 1));
-  out.set(e);
-  return out;
-}
-
-function loadLibc() {
-  return dlopen("libc.so.6", {
-    isatty: { args: [FFIType.i32], returns: FFIType.i32 },
-    fstat: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-    lstat: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-    getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-    fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    open: { args: [FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-    tcsetattr: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-    mkdir: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-    flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    close: { args: [FFIType.i32], returns: FFIType.i32 },
-    execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-    signal: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
-    raise: { args: [FFIType.i32], returns: FFIType.i32 },
-  });
-}
-
-/** A NULL-terminated char*[] whose strings stay alive as long as the returned holder. */
-function cArray(strings: readonly string[]): { array: Uint8Array; keep: Uint8Array[] } {
-  const keep = strings.map(cstr);
-  const array = new Uint8Array(new ArrayBuffer(8 * (keep.length + 1)));
-  const view = new DataView(array.buffer);
-  keep.forEach((b, i) => view.setBigUint64(i * 8, BigInt(ptr(b)), true));
-  return { array, keep };
-}
-
-function ffiSys(): Sys {
-  const { symbols: c } = loadLibc();
-  const statBuf = new Uint8Array(new ArrayBuffer(256));
-  const inoOffset = 8;
-  // struct stat differs: x86_64 has a 64-bit st_nlink before st_mode.
-  const modeOffset = process.arch === "x64" ? 24 : 16;
-  const uidOffset = modeOffset + (process.arch === "x64" ? 4 : 8);
-  return {
-    kind: "ffi",
-    isatty: (fd) => c.isatty(fd) === 1,
-    fileId(fd) {
-      if (c.fstat(fd, ptr(statBuf)) !== 0) return null;
-      const v = new DataView(statBuf.buffer);
-      return `${v.getBigUint64(0, true)}:${v.getBigUint64(inoOffset, true)}`;
-    },
-    fillStdFds() {
-      for (let fd = 0; fd <= 2; fd++) {
-        if (c.fcntl(fd, F_GETFD, 0) === -1) c.open(cstr("/dev/null"), O_RDWR, 0);
-      }
-    },
-    getTermios(fd) {
-      const bytes = new Uint8Array(new ArrayBuffer(TERMIOS_BYTES));
-      return c.tcgetattr(fd, ptr(bytes)) === 0 ? { bytes } : null;
-    },
-    setTermios: (fd, t) => c.tcsetattr(fd, TCSADRAIN, ptr(t.bytes)) === 0,
-    makeRaw(t) {
-      // Like libuv's raw mode: OPOST/ONLCR stay on so output does not staircase.
-      const bytes = new Uint8Array(new ArrayBuffer(TERMIOS_BYTES));
-      bytes.set(t.bytes);
-      const v = new DataView(bytes.buffer);
-      v.setUint32(0, v.getUint32(0, true) & ~(BRKINT | ICRNL | INPCK | ISTRIP | IXON), true);
-      v.setUint32(12, v.getUint32(12, true) & ~(ECHO | ICANON | IEXTEN | ISIG), true);
-      bytes[17 + VMIN] = 1;
-      bytes[17 + VTIME] = 0;
-      return { bytes };
-    },
-    winsize(fd) {
-      const ws = new Uint8Array(new ArrayBuffer(8));
-      if (c.ioctl(fd, BigInt(TIOCGWINSZ), ptr(ws)) !== 0) return null;
-      const v = new DataView(ws.buffer);
-      const rows = v.getUint16(0, true), cols = v.getUint16(2, true);
-      return rows && cols ? { rows, cols } : null;
-    },
-    mkdirPrivate(path) {
-      c.mkdir(cstr(path), 0o700);
-    },
-    dirFacts(path) {
-      if (c.lstat(cstr(path), ptr(statBuf)) !== 0) return null;
-      const v = new DataView(statBuf.buffer);
-      const mode = v.getUint32(modeOffset, true);
-      return { isSymlink: (mode & 0o170000) === 0o120000, isDirectory: (mode & 0o170000) === 0o040000, uid: v.getUint32(uidOffset, true), mode };
-    },
-    peerUid(fd) {
-      const cred = new Uint8Array(new ArrayBuffer(12));
-      const len = new Uint8Array(new ArrayBuffer(4));
-      new DataView(len.buffer).setUint32(0, 12, true);
-      if (c.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ptr(cred), ptr(len)) !== 0) return null;
-      return new DataView(cred.buffer).getUint32(4, true);
-    },
-    lockFile(path) {
-      const fd = c.open(cstr(path), O_RDWR | O_CREAT | O_CLOEXEC, 0o600);
-      if (fd < 0) return null;
-      if (c.flock(fd, LOCK_EX) !== 0) {
-        c.close(fd);
-        return null;
-      }
-      return () => void c.close(fd);
-    },
-    exec(file, argv, env) {
-      const a = cArray(argv);
-      const e = cArray(env);
-      c.execve(cstr(file), ptr(a.array), ptr(e.array));
-    },
-    dieBySignal(signo) {
-      c.signal(signo, 0 as unknown as Pointer); // SIG_DFL
-      c.raise(signo);
-    },
-  };
-}
-
-/** Used when libc cannot be loaded through FFI: behaves as if nothing is a tty. */
-export const portableSys: Sys = {
-  kind: "portable",
-  isatty: () => false,
-  fileId: () => null,
-  fillStdFds() {},
-  getTermios: () => null,
-  setTermios: () => false,
-  makeRaw: (t) => t,
-  winsize: () => null,
-  mkdirPrivate() {},
-  dirFacts: () => null,
-  peerUid: () => null,
-  lockFile: () => () => {},
-  exec() {},
-  dieBySignal(signo) {
-    process.removeAllListeners();
-    process.kill(process.pid, signo);
-  },
-};
-
-let cached: Sys | undefined;
-export function sys(): Sys {
-  if (cached) return cached;
-  try {
-    cached = process.env.JULIA_DAEMON_IO === "bun" ? portableSys : ffiSys();
-  } catch {
-    cached = portableSys;
+/** A native library or symbol could not be used; the caller falls back or reports it. */
+export class NativeUnavailable extends Error {
+  constructor(
+    readonly library: "libc" | "liburing",
+    message: string,
+    readonly errno = 0,
+  ) {
+    super(message);
+    this.name = "NativeUnavailable";
   }
-  return cached;
+}
+
+/** Memory native code may keep a pointer to: its own ArrayBuffer, so it never moves. */
+export interface Memory {
+  bytes: Uint8Array;
+  address: number;
+}
+
+export function alloc(n: number): Memory {
+  const bytes = new Uint8Array(new ArrayBuffer(n));
+  return { bytes, address: Number(ptr(bytes)) };
+}
+
+/** The address of a Uint8Array that owns its whole ArrayBuffer (see `alloc`). */
+export function addressOf(bytes: Uint8Array): number {
+  return Number(ptr(bytes));
+}
+
+/** A zero-copy view of native memory (an mmapped ring, errno). */
+export function view(address: number, length: number): ArrayBuffer {
+  return toArrayBuffer(address as never, 0, length);
+}
+
+const libcTable = {
+  isatty: { args: [i32], returns: i32 },
+  fstat: { args: [i32, p], returns: i32 },
+  lstat: { args: [p, p], returns: i32 },
+  getsockopt: { args: [i32, i32, i32, p, p], returns: i32 },
+  fcntl: { args: [i32, i32, i32], returns: i32 },
+  open: { args: [p, i32, i32], returns: i32 },
+  tcgetattr: { args: [i32, p], returns: i32 },
+  tcsetattr: { args: [i32, i32, p], returns: i32 },
+  ioctl: { args: [i32, u64, p], returns: i32 },
+  mkdir: { args: [p, u32], returns: i32 },
+  flock: { args: [i32, i32], returns: i32 },
+  close: { args: [i32], returns: i32 },
+  execve: { args: [p, p, p], returns: i32 },
+  signal: { args: [i32, p], returns: p },
+  raise: { args: [i32], returns: i32 },
+  // the stdio pumps (lengths are capped well below 2 GiB, so i32 results are exact)
+  read: { args: [i32, u64, u64], returns: i32 },
+  write: { args: [i32, u64, u64], returns: i32 },
+  pwritev2: { args: [i32, u64, i32, FFIType.i64, i32], returns: i32 },
+  poll: { args: [u64, u64, i32], returns: i32 },
+  pipe2: { args: [p, i32], returns: i32 },
+  eventfd: { args: [u32, i32], returns: i32 },
+  shutdown: { args: [i32, i32], returns: i32 },
+  readlink: { args: [p, p, u64], returns: i32 },
+  __errno_location: { args: [], returns: u64 },
+} as const;
+
+function openLibc() {
+  return dlopen("libc.so.6", libcTable).symbols;
+}
+export type Libc = ReturnType<typeof openLibc>;
+
+let libcCache: Libc | undefined;
+/** libc, opened once; throws NativeUnavailable when FFI or libc is missing. */
+export function libc(): Libc {
+  if (libcCache) return libcCache;
+  try {
+    libcCache = openLibc();
+  } catch (e) {
+    throw new NativeUnavailable("libc", `cannot load libc through bun:ffi: ${(e as Error).message}`);
+  }
+  return libcCache;
+}
+
+let errnoView: Int32Array | undefined;
+/** errno of the last libc call on this (the JS) thread. */
+export function errno(): number {
+  errnoView ??= new Int32Array(view(Number(libc().__errno_location()), 4));
+  return errnoView[0]!;
+}
+
+/** Only symbols liburing 2.0 already exported; everything inline is done in TS (uring/ring.ts). */
+const uringTable = {
+  io_uring_queue_init: { args: [u32, u64, u32], returns: i32 },
+  io_uring_queue_exit: { args: [u64], returns: FFIType.void },
+  io_uring_submit: { args: [u64], returns: i32 },
+  io_uring_register_eventfd: { args: [u64, i32], returns: i32 },
+} as const;
+
+export const LIBURING_PATHS = [
+  "/usr/lib/x86_64-linux-gnu/liburing.so.2",
+  "/lib/x86_64-linux-gnu/liburing.so.2",
+  "/usr/lib64/liburing.so.2",
+  "/lib64/liburing.so.2",
+  "/usr/lib/aarch64-linux-gnu/liburing.so.2",
+  "/lib/aarch64-linux-gnu/liburing.so.2",
+  "/usr/lib/liburing.so.2",
+];
+
+function openUring(path: string) {
+  return dlopen(path, uringTable).symbols;
+}
+export type Liburing = ReturnType<typeof openUring> & { path: string };
+
+/** liburing from the first absolute path that loads; `paths` is overridable for tests. */
+export function liburing(paths: readonly string[] = LIBURING_PATHS): Liburing {
+  for (const path of paths) {
+    if (!path.startsWith("/")) continue; // a bare name would be looked up in the cwd too
+    try {
+      return Object.assign(openUring(path), { path });
+    } catch {
+      // not at this path; try the next
+    }
+  }
+  throw new NativeUnavailable("liburing", `liburing.so.2 not found (tried ${paths.join(", ")})`);
+}
+
+/** The file a symlink points to (e.g. liburing.so.2 -> liburing.so.2.3), or null. */
+export function readLink(path: string): string | null {
+  const name = new TextEncoder().encode(path + "\0");
+  const cpath = alloc(name.length);
+  cpath.bytes.set(name);
+  const out = alloc(4096);
+  const n = libc().readlink(cpath.bytes, out.bytes, 4096);
+  return n > 0 ? new TextDecoder().decode(out.bytes.subarray(0, n)) : null;
 }

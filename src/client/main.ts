@@ -2,7 +2,7 @@
 // code, or death by the same signal the run died of. The only exit point.
 
 import { formatError } from "../shared/errors.ts";
-import { sys } from "./ffi.ts";
+import { sys } from "./sys.ts";
 import { writeFd } from "./output.ts";
 import type { Outcome } from "./request.ts";
 import { run } from "./run.ts";

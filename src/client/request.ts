@@ -7,6 +7,8 @@ import {
   concatBytes,
   decodeError,
   decodeOutput,
+  decodeProgress,
+  decodeHandover,
   decodeRoute,
   encodeEnv,
   encodeAdmin,
@@ -15,14 +17,17 @@ import {
   errorCodeName,
   Frame,
   RunFlag,
+  type Handover,
   type Route,
 } from "../shared/protocol/index.ts";
-import type { Sys } from "./ffi.ts";
+import type { Sys } from "./sys.ts";
 import { FrameStream, type Link } from "../shared/net/link.ts";
 import { writeFd } from "./output.ts";
+import { BUILD_VERSION } from "../shared/version.ts";
+import { ProgressLine } from "./progress.ts";
 
 export type Outcome = { code: number } | { signal: number };
-export type Reply = { route: Route } | { outcome: Outcome };
+export type Reply = { route: Route } | { outcome: Outcome } | { handover: Handover };
 
 export interface Invocation {
   argv: readonly string[];
@@ -49,18 +54,27 @@ export function requestFlags(sys: Sys): number {
   return flags;
 }
 
-async function readReply(frames: FrameStream, link: Link, entries: () => string[]): Promise<Reply> {
+async function readReply(frames: FrameStream, link: Link, entries: () => string[], sys: Pick<Sys, "isatty" | "winsize">): Promise<Reply> {
+  let progress: ProgressLine | null = null;
   for (;;) {
     const f = await frames.next();
+    if (f?.type !== Frame.PROGRESS && progress) {
+      progress.end();
+      await progress.flushed();
+    }
     if (!f) throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection before answering", "see conductor.log in the runtime dir, or run `juliaconductor --foreground`");
     switch (f.type) {
       case Frame.NEED_ENV:
         link.write(encodeEnv(entries()));
         break;
       case Frame.PROGRESS:
-        break; // the conductor is alive and working; no client-side timeout applies
+        // The conductor is alive and working: no client-side timeout applies. Show why we wait (tty only).
+        (progress ??= ProgressLine.forStderr(sys)).update(decodeProgress(f.payload));
+        break;
       case Frame.ROUTE:
         return { route: decodeRoute(f.payload) };
+      case Frame.HANDOVER:
+        return { handover: decodeHandover(f.payload) };
       case Frame.OUTPUT: {
         const o = decodeOutput(f.payload);
         await Promise.all([writeFd(1, o.stdout), writeFd(2, o.stderr)]);
@@ -94,16 +108,17 @@ export async function sendRequest(link: Link, inv: Invocation, sys: Sys): Promis
       colorterm: inv.env.COLORTERM ?? "",
       envHash: Bun.hash.wyhash(entries().join("\0")),
       argv: [...inv.argv],
+      version: BUILD_VERSION,
     }),
   ]));
-  return readReply(frames, link, entries);
+  return readReply(frames, link, entries, sys);
 }
 
 /** An ADMIN command (status, stop, …): always answered with OUTPUT or ERROR. */
 export async function sendAdmin(link: Link, args: readonly string[]): Promise<Outcome> {
   const frames = new FrameStream(link);
   link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
-  const reply = await readReply(frames, link, () => []);
+  const reply = await readReply(frames, link, () => [], { isatty: () => false, winsize: () => null });
   if ("outcome" in reply) return reply.outcome;
   throw createError("PROTOCOL", "the conductor routed an admin command to a worker", "juliaclient and juliaconductor may be different versions; run `juliaconductor stop` and retry");
 }

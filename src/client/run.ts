@@ -3,12 +3,13 @@
 // first so -h, -v, bad switches and exec-julia cases never need a conductor.
 
 import { ArgsError, parseJuliaArgs } from "../shared/args/index.ts";
-import type { Env } from "../shared/paths.ts";
+import { conductorPaths, type Env } from "../shared/paths.ts";
 import { connectConductor } from "./connect.ts";
-import { sys as loadSys } from "./ffi.ts";
+import { fetchStatus, statusLive } from "./status-live.ts";
+import { sys as loadSys } from "./sys.ts";
 import { renderHelp } from "./help.ts";
 import { writeFd } from "./output.ts";
-import { BunPump } from "./pump/bun-pump.ts";
+import { choosePump } from "./pump/select.ts";
 import { envEntries, sendAdmin, sendRequest, type Outcome } from "./request.ts";
 import { Terminal } from "./terminal.ts";
 import { versionText, workerExecutable } from "./version.ts";
@@ -32,6 +33,22 @@ function signalNumber(name: string): number {
   return table[name] ?? 15;
 }
 
+/** Waits until `pid` has exited (a zombie counts: init may reap it late). */
+async function processGone(pid: number): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    const stat = await Bun.file(`/proc/${pid}/stat`).text().catch(() => "");
+    if (!stat || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
+    await Bun.sleep(10);
+  }
+  throw createError("CONDUCTOR_UNAVAILABLE", `the old conductor (pid ${pid}) did not exit after handing over`, `\`kill ${pid}\` and run the command again`);
+}
+
 export async function run(argv: readonly string[], env: Env): Promise<Outcome> {
   const sys = loadSys();
   sys.fillStdFds();
@@ -53,13 +70,43 @@ export async function run(argv: readonly string[], env: Env): Promise<Outcome> {
   }
   if (parsed.execJulia) return execJulia(argv, env);
 
-  const link = await connectConductor(env, sys);
-  if (parsed.status) return sendAdmin(link, ["status", parsed.status]);
-  const reply = await sendRequest(link, { argv, env, cwd: process.cwd() }, sys);
+  let link = await connectConductor(env, sys);
+  if (parsed.status) {
+    // Colour only for a terminal; `live` repaints in place until Ctrl-C (status-live.ts).
+    const color = sys.isatty(1) && !env.NO_COLOR && parsed.status !== "json" ? ["color"] : [];
+    if (parsed.status === "live") {
+      link.close();
+      const socket = conductorPaths(env, process.getuid?.() ?? 0).socket;
+      return { code: await statusLive({ fetch: () => fetchStatus(socket, ["status", "text", ...color]), write: (t) => void Bun.write(Bun.file(1), t), tty: sys.isatty(1) }) };
+    }
+    // The conductor cannot know how this client moves bytes; json stays pure conductor output.
+    if (parsed.status !== "json") await writeFd(1, `client stdio: ${choosePump(env, sys).description}\n`);
+    return sendAdmin(link, ["status", parsed.status, ...color]);
+  }
+  // The request is written synchronously inside sendRequest; the pump (dlopen,
+  // io_uring set-up) is prepared while the conductor's reply is in flight.
+  const replied = sendRequest(link, { argv, env, cwd: process.cwd() }, sys);
+  let pump;
+  try {
+    pump = choosePump(env, sys);
+  } catch (e) {
+    void replied.catch(() => {});
+    link.close();
+    throw e;
+  }
+  let reply = await replied;
+  if ("handover" in reply) {
+    // An older conductor stepped down for us, keeping its workers: start ours and ask again.
+    link.close();
+    await processGone(reply.handover.conductorPid);
+    link = await connectConductor(env, sys);
+    reply = await sendRequest(link, { argv, env, cwd: process.cwd() }, sys);
+    if ("handover" in reply) throw createError("PROTOCOL", "the restarted conductor asked to hand over again", "juliaconductor next to juliaclient may be older than it; reinstall both from one build");
+  }
   if ("outcome" in reply) return reply.outcome;
   const terminal = new Terminal(sys);
   try {
-    return await runOnWorker({ route: reply.route, request: link, sys, pump: new BunPump(), terminal });
+    return await runOnWorker({ route: reply.route, request: link, sys, pump, terminal });
   } finally {
     terminal.restore();
     link.close();

@@ -1,7 +1,8 @@
 // Raw/cooked switching of the client's terminal on the worker's request, and
-// the guarantee that the user's original mode comes back on every exit path.
+// the guarantee that the user's original mode comes back on every exit path
+// (and across Ctrl-Z: cooked while stopped, raw again after `fg`).
 
-import type { Sys, Termios } from "./ffi.ts";
+import type { Sys, Termios } from "./sys.ts";
 
 export class Terminal {
   private readonly saved: Termios | null;
@@ -24,6 +25,16 @@ export class Terminal {
     const ok = this.sys.setTermios(this.fd, on ? this.sys.makeRaw(this.saved) : this.saved);
     if (ok) this.raw = on;
     return this.raw;
+  }
+
+  /** Before stopping (SIGTSTP): the shell gets its cooked terminal back; `raw` is remembered. */
+  suspend(): void {
+    if (this.saved && this.raw) this.sys.setTermios(this.fd, this.saved);
+  }
+
+  /** After SIGCONT: re-apply raw mode if the worker had asked for it. */
+  resume(): void {
+    if (this.saved && this.raw) this.sys.setTermios(this.fd, this.sys.makeRaw(this.saved));
   }
 
   restore(): void {

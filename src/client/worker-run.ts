@@ -22,13 +22,14 @@ import {
   type ExitMsg,
   type Route,
 } from "../shared/protocol/index.ts";
-import type { Sys } from "./ffi.ts";
+import type { Sys } from "./sys.ts";
 import { FrameStream, Link } from "../shared/net/link.ts";
 import type { Pump } from "./pump/types.ts";
 import type { Outcome } from "./request.ts";
 import type { Terminal } from "./terminal.ts";
 
 const SIGINT = 2, SIGHUP = 1, SIGTERM = 15;
+const CTRL_C = new Uint8Array([3]);
 const INTERRUPT_STORM = 3;
 const INTERRUPT_WINDOW_MS = 2000;
 
@@ -71,6 +72,8 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
 
   const size = () => sys.winsize(1) ?? sys.winsize(0) ?? sys.winsize(2) ?? { rows: 24, cols: 80 };
   const onInt = () => {
+    // In raw mode the REPL reads ^C itself (ISIG is off); a SIGINT from `kill` reaches it the same way.
+    if (terminal.isRaw) return pump.sendInput(CTRL_C);
     const now = Date.now();
     interrupts.push(now);
     while (interrupts.length && now - interrupts[0]! > INTERRUPT_WINDOW_MS) interrupts.shift();
@@ -78,9 +81,18 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
     if (interrupts.length >= INTERRUPT_STORM && !exit) ctx.request.write(encodeNotify({ event: Notify.RETIRE_WORKER, value: 0 }));
   };
   const onWinch = () => control.write(encodeSize(size()));
+  const onTstp = () => {
+    terminal.suspend(); // the shell gets a cooked terminal while we are stopped
+    sys.stopSelf();
+  };
+  const onCont = () => {
+    terminal.resume();
+    onWinch(); // the window may have changed while stopped
+  };
   let fatal: number | null = null;
   const onFatal = (signo: number) => () => {
     fatal = signo;
+    pump.abort();
     ctx.request.write(encodeNotify({ event: Notify.CLIENT_SIGNAL, value: signo }));
     control.close();
     stdin.close();
@@ -92,7 +104,12 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   process.on("SIGHUP", onHup);
-  if (stdinTty) process.on("SIGWINCH", onWinch);
+  const tty = stdinTty || sys.isatty(1);
+  if (tty) process.on("SIGWINCH", onWinch);
+  if (stdinTty) {
+    process.on("SIGTSTP", onTstp);
+    process.on("SIGCONT", onCont);
+  }
 
   const controlLoop = (async () => {
     const frames = new FrameStream(control);
@@ -124,6 +141,8 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
     process.off("SIGTERM", onTerm);
     process.off("SIGHUP", onHup);
     process.off("SIGWINCH", onWinch);
+    process.off("SIGTSTP", onTstp);
+    process.off("SIGCONT", onCont);
     stdin.close();
     terminal.restore();
   }

@@ -1,6 +1,6 @@
 // The portable pump: Bun sockets and Bun.write only (no FFI), so it works
-// wherever Bun runs. Output is written in arrival order per fd; a slow
-// terminal pauses the socket (backpressure reaches the worker); EPIPE on an
+// wherever Bun runs; the last fallback (about 2x the CPU of the native pumps).
+// Output is written in arrival order per fd; a slow terminal pauses the socket (backpressure reaches the worker); EPIPE on an
 // output closes that stream so the worker's next write fails like julia's.
 
 import type { Link } from "../../shared/net/link.ts";
@@ -59,12 +59,16 @@ class FdWriter {
 export class BunPump implements Pump {
   readonly name = "bun" as const;
   private stdinLink: Link | null = null;
+  private outLinks: Link[] = [];
   private reading = false;
   private stopped = false;
   private tty = false;
 
+  constructor(readonly description = "bun") {}
+
   async start(links: RunLinks, opts: PumpOptions): Promise<void> {
     this.stdinLink = links.stdin;
+    this.outLinks = [links.stdout, links.stderr];
     this.tty = opts.stdinIsTty;
     const out = new FdWriter(1, links.stdout);
     const err = new FdWriter(2, links.stderr);
@@ -79,8 +83,17 @@ export class BunPump implements Pump {
     if (this.tty) this.startReading();
   }
 
+  sendInput(bytes: Uint8Array): void {
+    if (!this.stopped) this.stdinLink?.write(bytes);
+  }
+
   stopInput(): void {
     this.stopped = true;
+  }
+
+  abort(): void {
+    this.stopped = true;
+    for (const l of [...this.outLinks, this.stdinLink]) l?.close();
   }
 
   private startReading(): void {

@@ -1,0 +1,68 @@
+// `juliaclient --status=live`: ask the conductor for its text status once a
+// second and repaint it in place (cursor up, clear to the end, synchronized
+// output so the terminal never shows half a frame) until Ctrl-C. Off a tty it
+// prints one snapshot, like --status.
+
+import { FrameStream, Link } from "../shared/net/link.ts";
+import { concatBytes, decodeError, decodeOutput, encodeAdmin, encodePreamble, Frame } from "../shared/protocol/index.ts";
+import { createError } from "../shared/errors.ts";
+
+export const LIVE_INTERVAL_MS = 1000;
+
+/** One status text over a fresh connection (the conductor answers an ADMIN and closes). */
+export async function fetchStatus(socket: string, args: readonly string[]): Promise<string> {
+  const link = await Link.dial(socket);
+  try {
+    const frames = new FrameStream(link);
+    link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
+    const f = await frames.next();
+    if (f?.type === Frame.OUTPUT) return decodeOutput(f.payload).stdout;
+    if (f?.type === Frame.ERROR) throw createError("REFUSED", decodeError(f.payload).message);
+    throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection without a status", "see its log");
+  } finally {
+    link.close();
+  }
+}
+
+/** The bytes that replace the previous frame (of `prevLines` lines) with `text`. */
+export function repaint(text: string, prevLines: number): string {
+  const up = prevLines > 0 ? `\x1b[${prevLines}A` : "";
+  return `\x1b[?2026h${up}\r\x1b[J${text}\x1b[?2026l`;
+}
+
+export interface LiveOptions {
+  fetch: () => Promise<string>;
+  write: (text: string) => void;
+  tty: boolean;
+  intervalMs?: number;
+}
+
+export async function statusLive(o: LiveOptions): Promise<number> {
+  if (!o.tty) {
+    o.write(await o.fetch());
+    return 0;
+  }
+  let stop!: () => void;
+  const stopped = new Promise<void>((r) => (stop = r));
+  const onSignal = () => stop();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  o.write("\x1b[?25l");
+  let lines = 0;
+  let running = true;
+  void stopped.then(() => (running = false));
+  try {
+    while (running) {
+      const text = await o.fetch();
+      if (!running) break;
+      o.write(repaint(text, lines));
+      lines = text.split("\n").length - 1;
+      await Promise.race([stopped, Bun.sleep(o.intervalMs ?? LIVE_INTERVAL_MS)]);
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    o.write("\x1b[?25h");
+  }
+  return 0;
+}

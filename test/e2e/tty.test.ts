@@ -1,0 +1,141 @@
+// The client on a real terminal (a tmux pane running an interactive dash,
+// which keeps no line-editor modes of its own), for every pump: raw mode has
+// exactly libuv's flags and the user's mode comes back, typeahead stays with
+// the shell, the window size is answered and follows a resize, and Ctrl-Z /
+// `fg` restores cooked mode while stopped and raw mode after.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { CLIENT, cmdline, Sandbox, waitFor } from "./harness.ts";
+
+const TMUX = Bun.which("tmux");
+const DASH = Bun.which("dash");
+
+class Pane {
+  static count = 0;
+  private constructor(
+    private readonly sock: string,
+    readonly tty: string,
+  ) {}
+
+  static start(sb: Sandbox, env: Record<string, string>): Pane {
+    const sock = `${sb.dir}/tmux-${++Pane.count}.sock`; // a fresh server each time: reusing a socket races its shutdown
+    const r = Bun.spawnSync([TMUX!, "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", DASH!, "-i"], { env: { ...sb.env, ...env, PS1: "$ ", ENV: "" }, cwd: sb.dir });
+    if (r.exitCode !== 0) throw new Error(`tmux: ${r.stderr}`);
+    Bun.spawnSync([TMUX!, "-S", sock, "set", "-g", "status", "off"]);
+    const tty = Bun.spawnSync([TMUX!, "-S", sock, "display", "-p", "#{pane_tty}"]).stdout.toString().trim();
+    return new Pane(sock, tty);
+  }
+
+  type(text: string): void {
+    Bun.spawnSync([TMUX!, "-S", this.sock, "send-keys", "-l", text]);
+  }
+  key(name: string): void {
+    Bun.spawnSync([TMUX!, "-S", this.sock, "send-keys", name]);
+  }
+  screen(): string {
+    return Bun.spawnSync([TMUX!, "-S", this.sock, "capture-pane", "-p", "-S", "-200"]).stdout.toString();
+  }
+  async see(text: string | RegExp): Promise<void> {
+    await waitFor(() => (typeof text === "string" ? this.screen().includes(text) : text.test(this.screen())), 15_000, `${text} on screen; screen:\n${this.screen()}`);
+  }
+  stty(...args: string[]): string {
+    return Bun.spawnSync(["stty", "-F", this.tty, ...args]).stdout.toString().trim();
+  }
+  resize(cols: number, rows: number): void {
+    Bun.spawnSync([TMUX!, "-S", this.sock, "resize-window", "-x", String(cols), "-y", String(rows)]);
+  }
+  kill(): void {
+    Bun.spawnSync([TMUX!, "-S", this.sock, "kill-server"]);
+  }
+}
+
+/** Runs `prog` under the pane's shell between two `stty -g` snapshots. */
+function command(prog: string): string {
+  return `stty -g > before; ${CLIENT} -e '${prog}'; s=$?; stty -g > after; echo "EXIT[$s]"\n`;
+}
+
+const flags = (stty: string) => new Set(stty.split(/[\s;]+/));
+
+describe.skipIf(!TMUX || !DASH).each(["uring", "poll", "bun"])("on a terminal, pump %s", (io) => {
+  let sb: Sandbox;
+  let pane: Pane;
+  beforeAll(() => {
+    sb = new Sandbox({ JULIA_DAEMON_IO: io });
+  });
+  afterAll(async () => {
+    pane?.kill();
+    await sb.stop();
+  });
+
+  const fresh = () => {
+    pane?.kill();
+    pane = Pane.start(sb, {});
+  };
+  const snapshots = () => [readFileSync(`${sb.dir}/before`, "utf8"), readFileSync(`${sb.dir}/after`, "utf8")];
+  const clientPid = () => sb.processes().find((p) => cmdline(p)[0] === CLIENT)!;
+
+  test("raw mode clears exactly libuv's flags, keeps OPOST/ONLCR, and the mode comes back", async () => {
+    fresh();
+    pane.type(command('await raw_mode(true); println("RAW"); await readline(); await raw_mode(false); println("COOKED"); await readline()'));
+    await pane.see(/^RAW\s*$/m);
+    const raw = flags(pane.stty("-a"));
+    for (const f of ["-echo", "-icanon", "-iexten", "-isig", "-brkint", "-icrnl", "-inpck", "-istrip", "-ixon", "opost", "onlcr"]) expect({ f, on: raw.has(f) }).toEqual({ f, on: true });
+    pane.type("x\n");
+    await pane.see(/^COOKED\s*$/m);
+    const cooked = flags(pane.stty("-a"));
+    for (const f of ["echo", "icanon", "isig", "icrnl", "ixon"]) expect({ f, on: cooked.has(f) }).toEqual({ f, on: true });
+    pane.type("y\n");
+    await pane.see("EXIT[0]");
+    const [before, after] = snapshots();
+    expect(after).toBe(before);
+  });
+
+  test("worker killed while the terminal is raw: exit 71 and the terminal is restored", async () => {
+    fresh();
+    pane.type(command('await raw_mode(true); println("PID", getpid()); await sleep(30)'));
+    await pane.see(/PID\d+/);
+    const pid = Number(/PID(\d+)/.exec(pane.screen())![1]);
+    process.kill(pid, "SIGKILL");
+    await pane.see("EXIT[71]");
+    const [before, after] = snapshots();
+    expect(after).toBe(before);
+  });
+
+  test("typeahead during a run stays with the shell", async () => {
+    fresh();
+    pane.type(`${CLIENT} -e 'println("WAIT"); await sleep(0.5); println("DONE")'; read x; echo "GOT[$x]"\n`);
+    await pane.see(/^WAIT\s*$/m);
+    pane.type("typed-ahead\n");
+    await pane.see("GOT[typed-ahead]");
+  });
+
+  test("window size: answered from TIOCGWINSZ, and follows a resize (SIGWINCH)", async () => {
+    fresh();
+    pane.type(command('let [r, c] = await displaysize(); println("SIZE", r, "x", c); await readline(); [r, c] = await displaysize(); println("SIZE2", r, "x", c)'));
+    await pane.see(/SIZE\d+x\d+/);
+    const [rows, cols] = pane.stty("size").split(" ");
+    expect(pane.screen()).toContain(`SIZE${rows}x${cols}`);
+    pane.resize(90, 20);
+    await waitFor(() => pane.stty("size") !== `${rows} ${cols}`, 5000, "the pane to resize");
+    const [rows2, cols2] = pane.stty("size").split(" ");
+    pane.type("go\n");
+    await pane.see(`SIZE2${rows2}x${cols2}`);
+  });
+
+  test("Ctrl-Z while raw (SIGTSTP): cooked while stopped, raw again after fg", async () => {
+    fresh();
+    const before = pane.stty("-g");
+    pane.type(`${CLIENT} -e 'await raw_mode(true); println("RAW"); const l = await readline(); await raw_mode(false); println("GOT " + l)'\n`);
+    await pane.see(/^RAW\s*$/m);
+    process.kill(clientPid(), "SIGTSTP");
+    await pane.see(/Stopped|Suspended/i);
+    expect(pane.stty("-g")).toBe(before); // the shell has its own mode back while we are stopped
+    pane.type("fg\n");
+    await waitFor(() => flags(pane.stty("-a")).has("-icanon"), 10_000, "raw mode after fg");
+    expect(flags(pane.stty("-a")).has("-echo")).toBe(true);
+    pane.type("line\n");
+    await pane.see(/^GOT line\s*\n\$/m);
+    expect(pane.stty("-g")).toBe(before);
+  });
+});
