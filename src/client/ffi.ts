@@ -7,7 +7,6 @@
 
 import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 
-export type { Sys, Termios, Winsize } from "./sys.ts";
 
 const { i32, u32, u64, ptr: p } = FFIType;
 
