@@ -108,6 +108,7 @@ export async function serve(opts: ServeOptions, env: Env): Promise<number> {
     await pool.shutdown();
   }
   stopAutoFlush();
+  registry.flushPending();
   await state.flush();
   log.info("stopped");
   return ExitCode.OK;

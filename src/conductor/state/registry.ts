@@ -29,6 +29,8 @@ export interface RegistryHooks {
   removed(id: string): void;
 }
 
+const SAVE_COALESCE_MS = 1000;
+
 /** Workers retry every 250 ms; a request waits a little longer than that for a warm one. */
 const RETURN_WAIT_MS = 1500;
 
@@ -81,7 +83,36 @@ export class Registry implements RegistryHooks {
     });
   }
 
+  private pending = new Map<string, RegistryWorker>();
+  private known = new Set<string>();
+
+  /**
+   * Records a worker. The first record is written at once; later ones (every
+   * run moves lastUsedAt) are coalesced per second, so the state file is not
+   * rewritten on every run of a busy worker.
+   */
   saved(w: RegistryWorker): void {
+    if (!w.hello) return;
+    if (!this.known.has(w.id)) {
+      this.known.add(w.id);
+      return this.write(w);
+    }
+    if (this.pending.has(w.id)) return void this.pending.set(w.id, w);
+    this.pending.set(w.id, w);
+    setTimeout(() => {
+      const latest = this.pending.get(w.id);
+      this.pending.delete(w.id);
+      if (latest && this.known.has(w.id)) this.write(latest);
+    }, SAVE_COALESCE_MS).unref?.();
+  }
+
+  /** Writes what is pending now (before a handover, the next conductor reads it). */
+  flushPending(): void {
+    for (const w of this.pending.values()) this.write(w);
+    this.pending.clear();
+  }
+
+  private write(w: RegistryWorker): void {
     if (!w.hello) return;
     this.store.putWorker({
       id: w.id,
@@ -101,6 +132,8 @@ export class Registry implements RegistryHooks {
   }
 
   removed(id: string): void {
+    this.known.delete(id);
+    this.pending.delete(id);
     this.store.deleteWorker(id);
   }
 }
