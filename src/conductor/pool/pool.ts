@@ -11,16 +11,15 @@ import { Capability, ErrorCode, Phase, Registration, type Hello, type RunDone } 
 import { logger } from "../log.ts";
 import type { WorkerChannel, WorkerEvents } from "../server/worker-channel.ts";
 import { addBusy, emptyUsage, summon, type Usage } from "./budget.ts";
-import { capacityVictim } from "./evict.ts";
 import type { WorkerShape } from "./key.ts";
 import type { ExitStatus, LaunchedWorker } from "./launcher.ts";
-import { noteDemand, reserveKey, type Demand } from "./reserve.ts";
+import { noteDemand, type Demand } from "./reserve.ts";
 import { stopProcess, type StopMode } from "./retire.ts";
-import { selectWorker } from "./select.ts";
 import type { PoolSettings } from "./settings.ts";
 import { spawnArgv, spawnEnv, startFailure } from "./spawn.ts";
 import { projectName, startingWorker, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
 import { Upkeep } from "./upkeep.ts";
+import { Placement } from "./placement.ts";
 import { StartBackoff } from "./backoff.ts";
 import { adoptedWorker } from "./adopt.ts";
 
@@ -38,7 +37,7 @@ export class Pool implements WorkerEvents {
   readonly queue: Queued[] = [];
   readonly upkeep: Upkeep;
   private readonly backoff: StartBackoff;
-  private pumpScheduled = false;
+  private readonly placement: Placement;
   private runWaiters: (() => void)[] = [];
   private stopping = false;
   private handingOver = false;
@@ -46,6 +45,7 @@ export class Pool implements WorkerEvents {
   constructor(readonly deps: PoolDeps) {
     this.upkeep = new Upkeep(this);
     this.backoff = new StartBackoff(deps.now);
+    this.placement = new Placement(this);
   }
 
   get settings(): PoolSettings {
@@ -72,7 +72,7 @@ export class Pool implements WorkerEvents {
     }
     // Claimed synchronously, before any await, so no concurrent request can pick the same slot.
     // Behind a non-empty queue a request may still use a free worker, but not jump the queue to spawn.
-    const w = this.place(req, this.queue.length === 0) ?? (await this.enqueue(req));
+    const w = this.placement.place(req, this.queue.length === 0) ?? (await this.placement.enqueue(req));
     const cold = w.state === "starting";
     try {
       if (w.state === "starting") {
@@ -118,80 +118,9 @@ export class Pool implements WorkerEvents {
     w.load = w.runs.size + w.claims + w.foreignRuns;
   }
 
-  /** A worker for `req` now, claimed; null when it has to wait for capacity. */
-  private place(req: AcquireRequest, allowSpawn: boolean): Worker | null {
-    const sel = selectWorker(this.workers.values(), { key: req.key, label: req.label, maxClients: this.deps.config.maxClients });
-    if (sel.kind !== "spawn") {
-      const w = this.workers.get(sel.id)!;
-      if (sel.kind === "claim") w.label = req.label;
-      if (req.label !== null) w.dirty = true;
-      return this.claim(w);
-    }
-    if (!allowSpawn) return null;
-    const rk = reserveKey(req.shape);
-    const reserve = [...this.workers.values()].find((w) => w.reserve && w.key === rk);
-    if (reserve) {
-      log.info(`worker ${reserve.id} leaves the reserve for ${projectName(req.shape.project)}`);
-      Object.assign(reserve, { reserve: false, key: req.key, shape: req.shape, label: req.label, dirty: req.label !== null });
-      this.usage.set(rk, summon(this.usage.get(rk) ?? emptyUsage(), this.deps.now(), this.settings));
-      return this.claim(reserve);
-    }
-    if (!this.makeRoom()) return null;
-    this.usage.set(rk, summon(this.usage.get(rk) ?? emptyUsage(), this.deps.now(), this.settings));
-    return this.claim(this.spawn(req.key, req.shape, req.label));
-  }
-
-  private claim(w: Worker): Worker {
-    w.claims++;
-    this.updateLoad(w);
-    return w;
-  }
-
-  /**
-   * Under MAX_WORKERS, or after retiring the least valuable idle worker. When
-   * every worker is an idle session within its LABEL_TTL, nothing would free
-   * a slot but time, so the pool goes over the cap rather than wait or drop one.
-   */
-  private makeRoom(): boolean {
-    if (this.workers.size < this.settings.maxWorkers) return true;
-    const cands = this.upkeep.candidates(this.deps.now(), false);
-    const victim = capacityVictim(cands);
-    if (victim) {
-      this.retire(this.workers.get(victim)!, "making room for a new worker (JULIA_DAEMON_MAX_WORKERS)", "soft");
-      return true;
-    }
-    return cands.every((c) => !c.busy && !c.starting);
-  }
-
-  private enqueue(req: AcquireRequest): Promise<Worker> {
-    req.onPhase(Phase.QUEUED, "waiting for a free worker");
-    return new Promise((resolve, reject) => this.queue.push({ req, resolve, reject }));
-  }
-
-  /** Serves queued requests in order; once one cannot get a new worker, later ones may only reuse. */
+  /** Serves queued requests in order (placement.ts). */
   pumpSoon(): void {
-    if (this.pumpScheduled || this.queue.length === 0) return;
-    this.pumpScheduled = true;
-    queueMicrotask(() => {
-      this.pumpScheduled = false;
-      let allowSpawn = true;
-      for (const q of [...this.queue]) {
-        let w: Worker | null;
-        try {
-          w = this.place(q.req, allowSpawn);
-        } catch (e) {
-          this.queue.splice(this.queue.indexOf(q), 1);
-          q.reject(e as Error);
-          continue;
-        }
-        if (!w) {
-          allowSpawn = false;
-          continue;
-        }
-        this.queue.splice(this.queue.indexOf(q), 1);
-        q.resolve(w);
-      }
-    });
+    this.placement.pumpSoon();
   }
 
   spawn(key: string, shape: WorkerShape, label: string | null, reserve = false): Worker {
