@@ -8,8 +8,9 @@
 //       the real Pool with in-process fake workers, so only our cost is timed
 // Usage: bun bench/pool-bench.ts [p3] [p4] [p5]   (default: all)
 
+import { benchDir, benchEnv } from "./common.ts";
 import { BUILD_VERSION } from "../src/shared/version.ts";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { FrameStream, Link } from "../src/shared/net/link.ts";
 import { concatBytes, decodeError, decodeRoute, encodeEnv, encodePreamble, encodeRequest, encodeStreamOpen, Frame, Stream, type Route } from "../src/shared/protocol/index.ts";
 
@@ -20,14 +21,8 @@ const want = (p: string) => which.length === 0 || which.includes(p);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 function sandbox(extra: Record<string, string>) {
-  const dir = mkdtempSync("/tmp/jdb-");
-  chmodSync(dir, 0o700);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("JULIA_")) env[k] = v;
-  Object.assign(env, {
-    JULIA_DAEMON_RUNTIME: `${dir}/rt`, JULIA_DAEMON_WORKER_EXECUTABLE: `${root}/fixtures/worker-double/julia`,
-    XDG_CACHE_HOME: `${dir}/cache`, XDG_STATE_HOME: `${dir}/state`, PATH: `${root}/node_modules/.bin:${process.env.PATH}`, ...extra,
-  });
+  const dir = benchDir();
+  const env = benchEnv(dir, extra);
   const run = (args: string[], cwd = dir) => {
     const r = Bun.spawnSync([CLIENT, ...args], { env, cwd, stdout: "pipe", stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`juliaclient ${args.join(" ")} failed (${r.exitCode}): ${r.stderr}`);

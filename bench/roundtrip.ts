@@ -6,25 +6,18 @@
 // the ring is set up while the conductor's reply is in flight, so it should
 // cost nothing. Uses the worker double: our overhead, not Julia's.
 
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { benchDir, benchEnv, ROOT } from "./common.ts";
+import { rmSync, writeFileSync } from "node:fs";
 
-const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const root = ROOT;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 200);
-const dir = mkdtempSync("/tmp/jdb-");
-chmodSync(dir, 0o700);
+const dir = benchDir();
 
 writeFileSync(`${dir}/noop.ts`, "");
 const built = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", `${dir}/noop.ts`, "--outfile", `${dir}/noop`]);
 if (built.exitCode !== 0) throw new Error(`building the baseline failed: ${built.stderr}`);
 
-const env: Record<string, string> = {};
-for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("JULIA_")) env[k] = v;
-Object.assign(env, {
-  JULIA_DAEMON_RUNTIME: `${dir}/rt`,
-  JULIA_DAEMON_WORKER_EXECUTABLE: `${root}/fixtures/worker-double/julia`,
-  XDG_CACHE_HOME: `${dir}/cache`,
-  PATH: `${root}/node_modules/.bin:${process.env.PATH}`,
-});
+const env = benchEnv(dir);
 const client = [`${root}/dist/juliaclient`, "-e", "0"];
 const baseline = [`${dir}/noop`];
 

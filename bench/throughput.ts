@@ -5,27 +5,19 @@
 // io_uring client into /dev/null, which splice makes nearly free). Prints GiB/s
 // and ratios; the target is io_uring ≥ 2.5× socat into a pipe.
 
-import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { benchDir, benchEnv, ROOT } from "./common.ts";
+import { rmSync, statSync } from "node:fs";
 
-const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const root = ROOT;
 const GiB = 1 << 30;
 const bytes = Number(process.env.BENCH_BYTES ?? GiB);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const dir = mkdtempSync("/tmp/jdb-");
-chmodSync(dir, 0o700);
+const dir = benchDir();
 const client = `${root}/dist/juliaclient`;
 const chunks = Math.round(bytes / (1 << 20));
 const prog = `await write_stdout_repeat(new Uint8Array(${1 << 20}).fill(120), ${chunks})`;
 
-const env: Record<string, string> = {};
-for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("JULIA_")) env[k] = v;
-Object.assign(env, {
-  JULIA_DAEMON_RUNTIME: `${dir}/rt`,
-  JULIA_DAEMON_WORKER_EXECUTABLE: `${root}/fixtures/worker-double/julia`,
-  XDG_CACHE_HOME: `${dir}/cache`,
-  PATH: `${root}/node_modules/.bin:${process.env.PATH}`,
-  PROG: prog,
-});
+const env = benchEnv(dir, { PROG: prog });
 
 /** Wall time of a bash pipeline, in seconds; it must exit 0. */
 function time(script: string, extra: Record<string, string> = {}): number {

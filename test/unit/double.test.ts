@@ -4,7 +4,7 @@
 // wait is on an event (a frame, a close, a status byte), never a sleep.
 
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { openStream as peerOpenStream, type StreamEndpoint } from "../conformance/peers.ts";
+import { FakeConductor as PeerFakeConductor, openStream as peerOpenStream, withTimeout as peerWithTimeout, type ConductorConn, type StreamEndpoint } from "../conformance/peers.ts";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,91 +51,12 @@ const WAIT_MS = 4_000; // per wait, so a hang names what it waited for
 // bunfig.toml's `[test] timeout` is not a key bun honours (the default 5 s applies); set it here.
 setDefaultTimeout(20_000);
 
-// ---- small async helpers ----------------------------------------------------
+// ---- fake conductor and helpers: shared with the conformance suite ----------
 
-function withTimeout<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let t: ReturnType<typeof setTimeout>;
-  const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
-}
-
-/** An async FIFO: push from event handlers, `next()` from the test. */
-class Queue<T> {
-  private items: T[] = [];
-  private waiters: ((v: T | null) => void)[] = [];
-  private ended = false;
-  push(v: T): void {
-    const w = this.waiters.shift();
-    if (w) w(v);
-    else this.items.push(v);
-  }
-  end(): void {
-    this.ended = true;
-    for (const w of this.waiters.splice(0)) w(null);
-  }
-  next(what = "an item"): Promise<T | null> {
-    if (this.items.length > 0) return Promise.resolve(this.items.shift()!);
-    if (this.ended) return Promise.resolve(null);
-    return withTimeout(new Promise<T | null>((r) => this.waiters.push(r)), what);
-  }
-}
-
-// ---- fake conductor ---------------------------------------------------------
-
-class ConductorConn {
-  readonly frames = new Queue<RawFrame>();
-  preamble: Uint8Array | null = null;
-  private readonly reader = new FrameReader();
-  readonly closed = Promise.withResolvers<void>();
-  constructor(readonly sock: Socket<unknown>) {}
-
-  onData(chunk: Uint8Array): void {
-    this.reader.push(chunk);
-    if (!this.preamble) this.preamble = this.reader.takeBytes(6);
-    if (!this.preamble) return;
-    for (let f = this.reader.next(); f; f = this.reader.next()) this.frames.push(f);
-  }
-
-  send(bytes: Uint8Array): void {
-    expect(this.sock.write(bytes)).toBe(bytes.length);
-  }
-
-  /** The next frame, which must be of `type`; returns its payload. */
-  async expect(type: number): Promise<Uint8Array> {
-    const f = await this.frames.next(`frame 0x${type.toString(16)}`);
-    if (!f) throw new Error(`connection closed while waiting for frame 0x${type.toString(16)}`);
-    expect(`0x${f.type.toString(16)}`).toBe(`0x${type.toString(16)}`);
-    return f.payload;
-  }
-}
-
-class FakeConductor {
-  readonly connections = new Queue<ConductorConn>();
-  private readonly listener;
-  constructor(readonly path: string) {
-    const conns = new Map<Socket<unknown>, ConductorConn>();
-    this.listener = Bun.listen<unknown>({
-      unix: path,
-      socket: {
-        binaryType: "uint8array",
-        open: (s) => {
-          const c = new ConductorConn(s);
-          conns.set(s, c);
-          this.connections.push(c);
-        },
-        data: (s, chunk) => conns.get(s)!.onData(chunk),
-        close: (s) => {
-          const c = conns.get(s)!;
-          c.frames.end();
-          c.closed.resolve();
-        },
-      },
-    });
-  }
-  stop(): void {
-    this.listener.stop(true);
+const withTimeout = <T>(p: Promise<T>, what: string, ms = WAIT_MS) => peerWithTimeout(p, what, ms);
+class FakeConductor extends PeerFakeConductor {
+  constructor(path: string) {
+    super(path, WAIT_MS);
   }
 }
 
