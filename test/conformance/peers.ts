@@ -7,6 +7,7 @@
 
 import { expect } from "bun:test";
 import type { Socket } from "bun";
+import { dlopen, FFIType, ptr } from "bun:ffi";
 import {
   Frame,
   FrameReader,
@@ -29,6 +30,16 @@ const stamp = () => ++seq;
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
 /** RUN_DONE frames seen by any fake conductor, by token: the sequence number of their arrival. */
 const runDoneSeen = new Map<string, number>();
+/** fds of the live fake-conductor connections, to look at bytes the kernel holds for them. */
+const conductorFds = new Set<number>();
+const FIONREAD = 0x541b;
+const libc = dlopen("libc.so.6", { ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 } });
+
+/** Bytes queued in the kernel for `fd`, not yet read by Bun. */
+function pendingBytes(fd: number): number {
+  const n = new Uint8Array(new ArrayBuffer(4));
+  return libc.symbols.ioctl(fd, BigInt(FIONREAD), ptr(n)) === 0 ? new DataView(n.buffer).getInt32(0, true) : 0;
+}
 
 export function withTimeout<T>(p: Promise<T>, what: string, ms: number): Promise<T> {
   let t: ReturnType<typeof setTimeout>;
@@ -76,6 +87,11 @@ export class ConductorConn {
     ms: number,
   ) {
     this.frames = new Queue(ms);
+    const fd = (sock as unknown as { fd?: number }).fd;
+    if (typeof fd === "number") {
+      conductorFds.add(fd);
+      void this.closed.promise.then(() => conductorFds.delete(fd));
+    }
   }
   onData(chunk: Uint8Array): void {
     this.reader.push(chunk);
@@ -199,10 +215,9 @@ export class RunClient {
   /**
    * Whether RUN_DONE had reached the fake conductor when EXIT reached the
    * client. A unix-socket write lands in the peer's receive queue before the
-   * call returns, so a worker that wrote RUN_DONE first has it readable by the
-   * time EXIT is: it is dispatched in the same event-loop turn or earlier.
-   * One `setImmediate` lets that turn finish; a worker that writes RUN_DONE
-   * after EXIT (even a microsecond later, in a later turn) fails.
+   * call returns, so a worker that wrote RUN_DONE first has it either already
+   * dispatched or still queued in the kernel (FIONREAD > 0) at the moment EXIT
+   * is dispatched — whatever order the event loop serves the two sockets in.
    */
   runDoneFirst: Promise<boolean> | undefined;
   private readonly exit = Promise.withResolvers<ExitMsg>();
@@ -239,7 +254,8 @@ export class RunClient {
     if (f.type === Frame.EXIT) {
       this.exitSeq = stamp();
       const key = hexOf(this.token);
-      this.runDoneFirst = runDoneSeen.has(key) ? Promise.resolve(true) : new Promise((r) => setImmediate(() => r(runDoneSeen.has(key))));
+      const queued = [...conductorFds].some((fd) => pendingBytes(fd) > 0);
+      this.runDoneFirst = Promise.resolve(runDoneSeen.has(key) || queued);
       this.exit.resolve(decodeExit(f.payload));
     } else if (f.type === Frame.RAW_MODE) {
       this.rawModes.push(decodeFlag(f.payload));
