@@ -79,8 +79,40 @@ export class BunPump implements Pump {
     await Promise.all([out.idle(), err.idle()]);
   }
 
+  /**
+   * A tty is read one chunk per credit, never ahead of the worker, so keys
+   * typed while the run computes stay with the shell after it ends.
+   */
   grantCredit(): void {
-    if (this.tty) this.startReading();
+    if (!this.tty) return;
+    this.credits++;
+    void this.readForCredit();
+  }
+
+  private credits = 0;
+  private creditReading = false;
+  private ttyReader: { read(): Promise<{ value?: Uint8Array; done: boolean }> } | null = null;
+
+  private async readForCredit(): Promise<void> {
+    const link = this.stdinLink;
+    if (this.creditReading || !link) return;
+    this.creditReading = true;
+    try {
+      const reader = (this.ttyReader ??= Bun.stdin.stream().getReader());
+      while (this.credits > 0 && !this.stopped && !link.isClosed) {
+        const { value, done } = await reader.read();
+        if (done || !value) return void link.out.end();
+        this.credits--;
+        if (this.stopped) return;
+        link.write(value);
+        await link.out.idle();
+      }
+    } catch {
+      // An unreadable terminal (EIO after a hangup) is EOF for the run, as in julia.
+      if (!this.stopped) link.out.end();
+    } finally {
+      this.creditReading = false;
+    }
   }
 
   sendInput(bytes: Uint8Array): void {

@@ -110,7 +110,7 @@ export class OutputStream implements UringStream {
         this.filling = false;
         if (res > 0) this.inPipe += this.discard ? 0 : res;
         else if (res === -EAGAIN && this.inPipe > 0) this.fillAfterDrain = true; // pipe full (or socket empty): the drain frees it
-        else if (res === -EAGAIN) this.waitFor(Kind.POLL_SRC); // socket empty: wait without holding the pipe
+        else if (res === -EAGAIN) this.waitFor(Kind.POLL_SRC, this.sock); // socket empty: wait without holding the pipe
         else this.eof = true; // 0 = EOF; ECONNRESET etc.: the worker is gone, same thing
         break;
       case Kind.DRAIN:
@@ -129,7 +129,7 @@ export class OutputStream implements UringStream {
           this.pending = this.buf;
           this.pendingLen = res;
           this.pendingOff = 0;
-        } else if (res === -EAGAIN) this.waitFor(Kind.POLL_SRC);
+        } else if (res === -EAGAIN) this.waitFor(Kind.POLL_SRC, this.readFromPipe ? this.pipe![0] : this.sock);
         else if (this.readFromPipe) this.broken();
         else this.eof = true;
         break;
@@ -151,11 +151,16 @@ export class OutputStream implements UringStream {
     this.kick();
   }
 
-  /** A non-blocking fd said EAGAIN: wait for readiness instead of spinning. */
-  private waitFor(kind: number): void {
+  /**
+   * A non-blocking fd said EAGAIN: wait for readiness instead of spinning.
+   * The source is named by the caller: after a switch to rw mode a fill's
+   * EAGAIN is about the socket even when the last READ was from the pipe
+   * (polling the empty pipe then would wait forever).
+   */
+  private waitFor(kind: number, src?: number): void {
     if (kind === Kind.POLL_SRC) {
       this.waitingSrc = true;
-      pollAdd(this.ring, this.readFromPipe ? this.pipe![0] : this.sock, POLLIN, this.ud(kind));
+      pollAdd(this.ring, src ?? this.sock, POLLIN, this.ud(kind));
     } else {
       this.waitingDst = true;
       pollAdd(this.ring, this.dest, POLLOUT, this.ud(kind));
