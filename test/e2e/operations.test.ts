@@ -68,6 +68,14 @@ describe("start / stop / restart", () => {
 });
 
 describe("configuration", () => {
+  test("a relative JULIA_DAEMON_WORKER_EXECUTABLE is relative to where the conductor was started from", async () => {
+    await using sb = new Sandbox({ JULIA_DAEMON_WORKER_EXECUTABLE: "fixtures/worker-double/julia" });
+    const r = await sb.run(["-e", 'println("relative ok")'], { cwd: ROOT });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("relative ok\n");
+    expect(r.code).toBe(0);
+  });
+
   test("`config` shows each value and where it came from", async () => {
     await using sb = new Sandbox();
     mkdirSync(`${sb.dir}/cfg/julia-daemon`, { recursive: true });

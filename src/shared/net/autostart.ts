@@ -38,13 +38,24 @@ async function awaitReady(fd: number, proc: { exited: Promise<number> }, exe: st
   }
 }
 
+/**
+ * The conductor runs from `/`, so a relative worker executable (e.g.
+ * `fixtures/worker-double/julia`) is made absolute against the directory of
+ * the command that starts it, as the user meant it.
+ */
+function conductorEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const exe = env.JULIA_DAEMON_WORKER_EXECUTABLE;
+  if (!exe || !exe.includes("/") || exe.startsWith("/")) return env;
+  return { ...env, JULIA_DAEMON_WORKER_EXECUTABLE: `${process.cwd()}/${exe.replace(/^\.\//, "")}` };
+}
+
 /** Starts `exe serve` detached and resolves once it reports READY (or throws its ERROR). */
 export async function startConductor(exe: string, env: Record<string, string | undefined>, extraArgs: readonly string[] = []): Promise<void> {
   let proc;
   try {
     proc = Bun.spawn([exe, "serve", "--ready-fd=3", ...extraArgs], {
       cwd: "/",
-      env: env as Record<string, string>,
+      env: conductorEnv(env) as Record<string, string>,
       stdio: ["ignore", "ignore", "ignore", "pipe"],
       detached: true,
     });
