@@ -21,6 +21,8 @@ async function killConductor(sb: Sandbox): Promise<void> {
 describe("re-registration", () => {
   test("kill -9 while idle: the same worker serves the next run, session state intact", async () => {
     await using sb = stateSandbox();
+    // The double logs every step: its output goes to a file, so it survives its conductor.
+    sb.env.JULIA_DOUBLE_DEBUG = "1";
     const a = await sb.run(["--session=s", "-e", "x = 41; println(getpid())"]);
     expect(a.code).toBe(0);
     await killConductor(sb);

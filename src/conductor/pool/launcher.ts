@@ -1,10 +1,11 @@
 // The one place that starts worker processes. The pool sees only the
-// WorkerLauncher interface, so tests can inject fakes; the real launcher
-// keeps the tail of each worker's stderr to explain failed starts.
+// WorkerLauncher interface, so tests can inject fakes. A worker's stdout and
+// stderr go to its own log file, not to a pipe into the conductor: a worker
+// outlives a conductor that crashes or hands over, and must not get EPIPE
+// on its next log line. The file's tail explains a failed start.
 
-import { logger } from "../log.ts";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 
-const log = logger("worker");
 const TAIL_BYTES = 4096;
 
 export interface LaunchSpec {
@@ -12,6 +13,8 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** for log lines */
   name: string;
+  /** where the worker's stdout and stderr go */
+  logFile: string;
 }
 
 export interface ExitStatus {
@@ -31,47 +34,56 @@ export interface WorkerLauncher {
   launch(spec: LaunchSpec): LaunchedWorker;
 }
 
-async function drain(stream: ReadableStream<Uint8Array>, onText: (s: string) => void): Promise<void> {
-  const dec = new TextDecoder();
+/** The last few KiB of a worker's log, for error messages. */
+export function logTail(path: string): string {
+  if (!existsSync(path)) return "";
+  const size = statSync(path).size;
+  const n = Math.min(size, TAIL_BYTES);
+  const fd = openSync(path, "r");
   try {
-    for await (const chunk of stream) onText(dec.decode(chunk, { stream: true }));
-  } catch {
-    // the pipe broke because the worker died; its exit is reported elsewhere
+    const buf = new Uint8Array(n);
+    readSync(fd, buf, 0, n, size - n);
+    return new TextDecoder().decode(buf);
+  } finally {
+    closeSync(fd);
   }
+}
+
+export function removeLog(path: string): void {
+  rmSync(path, { force: true });
 }
 
 export const bunLauncher: WorkerLauncher = {
   launch(spec) {
-    const proc = Bun.spawn(spec.argv, {
-      env: spec.env,
-      cwd: "/",
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      // own session: a Ctrl-C aimed at a foreground conductor must not reach workers
-      detached: true,
-    });
-    let tail = "";
-    const logLines = (stream: string) => (text: string) => {
-      for (const line of text.split("\n")) if (line) log.debug(`${spec.name} ${stream}: ${line}`);
-    };
-    void drain(proc.stdout, logLines("stdout"));
-    void drain(proc.stderr, (t) => {
-      tail = (tail + t).slice(-TAIL_BYTES);
-      logLines("stderr")(t);
-    });
-    const exited = proc.exited.then((code) => ({ code: proc.signalCode ? null : code, signal: proc.signalCode ? String(proc.signalCode) : null }));
+    mkdirSync(spec.logFile.slice(0, spec.logFile.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    const fd = openSync(spec.logFile, "a", 0o600);
+    let proc;
+    try {
+      proc = Bun.spawn(spec.argv, {
+        env: spec.env,
+        cwd: "/",
+        stdin: "ignore",
+        stdout: fd,
+        stderr: fd,
+        // own session: a Ctrl-C aimed at a foreground conductor must not reach workers
+        detached: true,
+      });
+    } finally {
+      closeSync(fd);
+    }
+    const p = proc;
+    const exited = p.exited.then((code) => ({ code: p.signalCode ? null : code, signal: p.signalCode ? String(p.signalCode) : null }));
     return {
-      pid: proc.pid,
+      pid: p.pid,
       exited,
       kill: (signal) => {
         try {
-          proc.kill(signal);
+          p.kill(signal);
         } catch {
           // already gone
         }
       },
-      stderrTail: () => tail,
+      stderrTail: () => logTail(spec.logFile),
     };
   },
 };

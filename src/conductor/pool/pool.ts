@@ -12,11 +12,11 @@ import { logger } from "../log.ts";
 import type { WorkerChannel, WorkerEvents } from "../server/worker-channel.ts";
 import { addBusy, emptyUsage, summon, type Usage } from "./budget.ts";
 import type { WorkerShape } from "./key.ts";
-import type { ExitStatus, LaunchedWorker } from "./launcher.ts";
+import { removeLog, type ExitStatus, type LaunchedWorker } from "./launcher.ts";
 import { noteDemand, type Demand } from "./reserve.ts";
 import { stopProcess, type StopMode } from "./retire.ts";
 import type { PoolSettings } from "./settings.ts";
-import { spawnArgv, spawnEnv, startFailure } from "./spawn.ts";
+import { spawnArgv, spawnEnv, startFailure, workerLog } from "./spawn.ts";
 import { projectName, startingWorker, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
 import { Upkeep } from "./upkeep.ts";
 import { Placement } from "./placement.ts";
@@ -132,7 +132,7 @@ export class Pool implements WorkerEvents {
     const argv = spawnArgv(config, shape, this.deps.entry);
     let proc: LaunchedWorker;
     try {
-      proc = launcher.launch({ argv, env: spawnEnv(this.deps.baseEnv, shape, config, id, secret), name: `worker ${id}` });
+      proc = launcher.launch({ argv, env: spawnEnv(this.deps.baseEnv, shape, config, id, secret), name: `worker ${id}`, logFile: workerLog(config, id) });
     } catch (e) {
       throw this.backoff.note(key, startFailure(config, `${(e as Error).message}`, ""));
     }
@@ -156,7 +156,12 @@ export class Pool implements WorkerEvents {
     if (w.state === "starting") {
       w.markFailed(this.backoff.note(w.key, startFailure(this.deps.config, `it exited (${how}) before connecting`, w.proc.stderrTail())));
     }
-    if (w.state !== "dead") log.warn(`worker ${w.id} (pid ${w.proc.pid}) exited: ${how}`);
+    if (w.state !== "dead") {
+      // Unexpected: keep its last words in the conductor's log, where the client's hint points.
+      const tail = w.proc.stderrTail().trim();
+      log.warn(`worker ${w.id} (pid ${w.proc.pid}) exited: ${how}${tail ? `; its last output:\n${tail}` : ""}`);
+    }
+    removeLog(workerLog(this.deps.config, w.id));
     this.forget(w);
     // A worker killed with SIGKILL cannot remove its run socket; only ever touch our own dir's w-*.sock.
     const sock = w.hello?.runSocket;

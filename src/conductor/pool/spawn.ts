@@ -53,3 +53,8 @@ export function startFailure(config: Config, what: string, stderrTail: string): 
       : "run that command by hand to see why, or check JULIA_DAEMON_WORKER_ARGS",
   );
 }
+
+/** A worker's stdout+stderr file: it outlives the conductor that started the worker. */
+export function workerLog(config: Config, id: string): string {
+  return `${config.stateDir}/worker-logs/${id}.log`;
+}
