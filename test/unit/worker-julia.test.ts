@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Language, type Node, Parser } from "web-tree-sitter";
 import { Frame, Magic, PROTOCOL_VERSION } from "../../src/shared/protocol/constants.ts";
-import { decodeHello } from "../../src/shared/protocol/messages.ts";
+import { decodeHello } from "../../src/shared/protocol/index.ts";
 import { JULIA_CONSTANTS_PATH, JULIA_GOLDEN_PATH, renderGoldenFrames, renderJuliaConstants } from "../../tools/gen-julia-constants.ts";
 
 const WORKER_DIR = new URL("../../src/worker/", import.meta.url).pathname;

@@ -2,4 +2,6 @@
 export * from "./constants.ts";
 export * from "./codec.ts";
 export * from "./frames.ts";
-export * from "./messages.ts";
+export * from "./client-messages.ts";
+export * from "./worker-messages.ts";
+export * from "./run-messages.ts";
