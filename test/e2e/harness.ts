@@ -307,3 +307,15 @@ export function decodeErrorFrame(bytes: Uint8Array): { code: number; exitCode: n
   const message = str();
   return { code, exitCode, message, hint: str() };
 }
+
+/** Whether this machine lets us set up an io_uring (seccomp or kernel.io_uring_disabled may not). */
+export const IO_URING_AVAILABLE: boolean = await (async () => {
+  try {
+    const { liburing } = await import("../../src/client/ffi.ts");
+    const { Ring } = await import("../../src/client/pump/uring/ring.ts");
+    Ring.open(liburing()).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();

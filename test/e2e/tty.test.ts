@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { CLIENT, cmdline, Sandbox, waitFor } from "./harness.ts";
+import { CLIENT, cmdline, IO_URING_AVAILABLE, Sandbox, waitFor } from "./harness.ts";
 
 const TMUX = Bun.which("tmux");
 const DASH = Bun.which("dash");
@@ -57,7 +57,7 @@ function command(prog: string): string {
 
 const flags = (stty: string) => new Set(stty.split(/[\s;]+/));
 
-describe.skipIf(!TMUX || !DASH).each(["uring", "poll", "bun"])("on a terminal, pump %s", (io) => {
+describe.skipIf(!TMUX || !DASH).each(IO_URING_AVAILABLE ? ["uring", "poll", "bun"] : ["poll", "bun"])("on a terminal, pump %s", (io) => {
   let sb: Sandbox;
   let pane: Pane;
   beforeAll(() => {
