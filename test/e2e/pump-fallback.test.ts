@@ -6,7 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CLIENT, Sandbox } from "./harness.ts";
 
-const STRACE = Bun.which("strace");
+/** strace, if present and allowed to trace here (containers may forbid ptrace). */
+const STRACE = (() => {
+  const path = Bun.which("strace");
+  if (!path) return null;
+  return Bun.spawnSync([path, "-f", "-qq", "-o", "/dev/null", "true"]).exitCode === 0 ? path : null;
+})();
 
 let sb: Sandbox;
 beforeAll(async () => {
