@@ -12,6 +12,7 @@ import REPL
 
 include("protocol_constants.jl")
 include("protocol.jl")
+include("messages.jl")
 include("golden_frames.jl")
 include("scopedio.jl")       # which run a task serves; Base.stdin/stdout/stderr proxies
 include("runoutput.jl")
