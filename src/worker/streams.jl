@@ -231,12 +231,7 @@ function client_control_closed!(w::WorkerState, run::Run)
     was_open = run.ctl_open
     run.ctl_open = false
     close(run.raw_acks)
-    lock(run.size_cond)
-    try
-        notify(run.size_cond)
-    finally
-        unlock(run.size_cond)
-    end
+    @lock run.size_cond notify(run.size_cond)
     state = @lock w.lock run.state
     if state === :pending
         abandon_run!(w, run, "the client's control stream closed before the run started")
@@ -262,12 +257,7 @@ function run_displaysize(run::Run)
     sz === nothing || return sz
     send_client!(run, encode_size_query()) || return (24, 80)
     timer = Timer(SIZE_QUERY_TIMEOUT_S) do _
-        lock(run.size_cond)
-        try
-            notify(run.size_cond)
-        finally
-            unlock(run.size_cond)
-        end
+        @lock run.size_cond notify(run.size_cond)
     end
     lock(run.size_cond)
     try
