@@ -11,7 +11,6 @@ import {
   decodeHandover,
   decodeRoute,
   encodeEnv,
-  encodeAdmin,
   encodePreamble,
   encodeRequest,
   errorCodeName,
@@ -23,6 +22,7 @@ import {
 import type { Sys } from "./sys.ts";
 import { FrameStream, type Link } from "../shared/net/link.ts";
 import { writeFd } from "./output.ts";
+import { adminExchange } from "../shared/net/admin.ts";
 import { BUILD_VERSION } from "../shared/version.ts";
 import { ProgressLine } from "./progress.ts";
 
@@ -114,11 +114,9 @@ export async function sendRequest(link: Link, inv: Invocation, sys: Sys): Promis
   return readReply(frames, link, entries, sys);
 }
 
-/** An ADMIN command (status, stop, …): always answered with OUTPUT or ERROR. */
+/** An ADMIN command (status, stop, …): its OUTPUT is written out and its exit code returned. */
 export async function sendAdmin(link: Link, args: readonly string[]): Promise<Outcome> {
-  const frames = new FrameStream(link);
-  link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
-  const reply = await readReply(frames, link, () => [], { isatty: () => false, winsize: () => null });
-  if ("outcome" in reply) return reply.outcome;
-  throw createError("PROTOCOL", "the conductor routed an admin command to a worker", "juliaclient and juliaconductor may be different versions; run `juliaconductor stop` and retry");
+  const o = await adminExchange(link, args);
+  await Promise.all([writeFd(1, o.stdout), writeFd(2, o.stderr)]);
+  return { code: o.exitCode };
 }

@@ -3,9 +3,8 @@
 // output so the terminal never shows half a frame) until Ctrl-C. Off a tty it
 // prints one snapshot, like --status.
 
-import { FrameStream, Link } from "../shared/net/link.ts";
-import { concatBytes, decodeError, decodeOutput, encodeAdmin, encodePreamble, Frame } from "../shared/protocol/index.ts";
-import { createError } from "../shared/errors.ts";
+import { adminExchange } from "../shared/net/admin.ts";
+import { Link } from "../shared/net/link.ts";
 
 export const LIVE_INTERVAL_MS = 1000;
 
@@ -13,12 +12,7 @@ export const LIVE_INTERVAL_MS = 1000;
 export async function fetchStatus(socket: string, args: readonly string[]): Promise<string> {
   const link = await Link.dial(socket);
   try {
-    const frames = new FrameStream(link);
-    link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
-    const f = await frames.next();
-    if (f?.type === Frame.OUTPUT) return decodeOutput(f.payload).stdout;
-    if (f?.type === Frame.ERROR) throw createError("REFUSED", decodeError(f.payload).message);
-    throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection without a status", "see its log");
+    return (await adminExchange(link, args)).stdout;
   } finally {
     link.close();
   }

@@ -5,6 +5,7 @@
 // Conductors started by a test are stopped, and anything left of the sandbox
 // (found by its runtime dir in /proc/*/environ) killed, when it is disposed.
 
+import { processAlive } from "../../src/conductor/sys/proc.ts";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from "node:fs";
 import type { Subprocess } from "bun";
 
@@ -118,14 +119,7 @@ export class Sandbox {
 }
 
 /** Whether `pid` is running. A zombie is dead: detached processes are reaped late by this machine's init. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  return !isZombie(pid);
-}
+export const alive = processAlive;
 
 /** Waits on a condition (never a fixed sleep for readiness); throws on timeout. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
@@ -143,20 +137,12 @@ export function pidsWithEnv(entry: string): number[] {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry) && !isZombie(pid)) out.push(pid);
+      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry) && processAlive(pid)) out.push(pid);
     } catch {
       // gone, or not ours to read
     }
   }
   return out;
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    return / Z /.test(readFileSync(`/proc/${pid}/stat`, "latin1").replace(/^.*\)/, ""));
-  } catch {
-    return true;
-  }
 }
 
 export function cmdline(pid: number): string[] {

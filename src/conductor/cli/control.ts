@@ -3,12 +3,12 @@
 // background, or read local files. Waiting is always on a condition (the
 // READY frame, the old conductor's process exiting), never a fixed sleep.
 
-import { readFileSync } from "node:fs";
 import { createError } from "../../shared/errors.ts";
 import { startConductor } from "../../shared/net/autostart.ts";
-import { FrameStream, Link } from "../../shared/net/link.ts";
+import { adminExchange } from "../../shared/net/admin.ts";
+import { Link } from "../../shared/net/link.ts";
 import { conductorPaths, type Env } from "../../shared/paths.ts";
-import { concatBytes, decodeError, decodeOutput, encodeAdmin, encodePreamble, Frame } from "../../shared/protocol/index.ts";
+import { readPid } from "../server/runtime-dir.ts";
 import { describeConfig, loadConfig, stateDirFor } from "../config.ts";
 import { logFilePath } from "../logfile.ts";
 import { processAlive } from "../sys/proc.ts";
@@ -24,14 +24,7 @@ async function dial(env: Env): Promise<Link | null> {
   }
 }
 
-function pidOf(env: Env): number | null {
-  try {
-    const pid = Number(readFileSync(conductorPaths(env, uid()).pidFile, "utf8").trim());
-    return pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
+const pidOf = (env: Env) => readPid(conductorPaths(env, uid()));
 
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -66,21 +59,14 @@ export async function admin(env: Env, args: string[], okIfAbsent: boolean): Prom
     }
     throw createError("CONDUCTOR_UNAVAILABLE", "no conductor is running", "start one with `juliaconductor start`");
   }
-  const frames = new FrameStream(link);
-  link.write(concatBytes([encodePreamble("CLIENT"), encodeAdmin(args)]));
-  const f = await frames.next();
-  link.close();
-  if (f?.type === Frame.OUTPUT) {
-    const o = decodeOutput(f.payload);
+  try {
+    const o = await adminExchange(link, args);
     if (o.stdout) process.stdout.write(o.stdout);
     if (o.stderr) process.stderr.write(o.stderr);
     return o.exitCode;
+  } finally {
+    link.close();
   }
-  if (f?.type === Frame.ERROR) {
-    const e = decodeError(f.payload);
-    throw createError("REFUSED", e.message, e.hint);
-  }
-  throw createError("PROTOCOL", "the conductor closed the connection without answering", "see `juliaconductor logs`");
 }
 
 export async function stop(env: Env): Promise<number> {

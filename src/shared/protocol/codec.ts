@@ -151,8 +151,8 @@ export class Reader {
   str(): string {
     return decoder.decode(this.bytes());
   }
-  /** A count is checked against the remaining bytes so a hostile count cannot allocate. */
-  private count(minItemBytes: number): number {
+  /** A list count, checked against the remaining bytes so a hostile count cannot allocate. */
+  count(minItemBytes: number): number {
     const n = this.u32();
     if (n * minItemBytes > this.buf.length - this.pos) {
       throw new ProtocolError(ErrorCode.MALFORMED, `list of ${n} items cannot fit in ${this.buf.length - this.pos} bytes`);

@@ -88,8 +88,7 @@ export function decodeRun(p: Uint8Array): RunSpec {
   const clientPid = r.u32();
   const cwd = r.str();
   const env = r.strs();
-  const n = r.u32();
-  if (n * 5 > p.length) r.raw(p.length); // forces a MALFORMED error for a hostile count
+  const n = r.count(5); // u8 kind + str length, at least
   const actions: [number, string][] = [];
   for (let i = 0; i < n; i++) actions.push([r.u8(), r.str()]);
   const m = { id, token, flags, clientPid, cwd, env, actions, programFile: r.str(), args: r.strs(), switches: r.pairs(), session: r.str() };
