@@ -10,6 +10,7 @@ import Logging
 import InteractiveUtils
 import REPL
 
+include("compat.jl")           # every Julia-version difference
 include("protocol_constants.jl")
 include("protocol.jl")
 include("messages.jl")

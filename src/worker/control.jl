@@ -142,7 +142,7 @@ function activate_project!(project::String)
     else
         abspath(expanduser(project))
     end
-    Base.set_active_project(p)
+    set_active_project!(p)
     return nothing
 end
 

@@ -91,16 +91,7 @@ function load_startup!(w::WorkerState, run::Run, mod::Module)
         (@lock w.lock label in w.startup_loaded_sessions) && return nothing
         @lock w.lock push!(w.startup_loaded_sessions, label)
     end
-    files = String[]
-    if isdefined(Base, :_global_julia_startup_file)
-        g = Base._global_julia_startup_file()
-        g === nothing || push!(files, g)
-    end
-    if isdefined(Base, :_local_julia_startup_file)
-        l = Base._local_julia_startup_file()
-        l === nothing || push!(files, l)
-    end
-    for f in files
+    for f in startup_files()
         __daemon_entry_include(mod, f)
     end
     return nothing

@@ -44,14 +44,8 @@ function install_overrides!()
     Core.eval(Base, :(exit(n) = $(worker_exit_override)(n)))
     Core.eval(Base, :(isinteractive() = $(worker_isinteractive)()))
     Core.eval(Base, :(active_module() = $(worker_active_module)()))
-    Core.eval(Base, quote
-        function display_error(io::IO, stack::ExceptionStack)
-            $(is_exit_stack)(stack) && return nothing
-            printstyled(io, "ERROR: "; bold=true, color=error_color())
-            show_exception_stack(IOContext(io, :limit => true), stack)
-            println(io)
-        end
-    end)
+    install_display_error!(is_exit_stack)
+    install_module_context!(worker_active_module)
     if isdefined(REPL, :contextual_prompt)
         Core.eval(REPL, quote
             function contextual_prompt(repl::LineEditREPL, prompt::Union{String,Function})

@@ -14,7 +14,7 @@
 """Replays one golden frame; the same code paths a live frame of that type takes."""
 function replay_frame!(w::WorkerState, run::Run, f::Frame)
     t = f.type
-    if t == FRAME_PING || t in (FRAME_REQUEST, FRAME_ENV, FRAME_NEED_ENV, FRAME_ROUTE, FRAME_PROGRESS, FRAME_OUTPUT)
+    if t == FRAME_PING || t in (FRAME_REQUEST, FRAME_ENV, FRAME_NEED_ENV, FRAME_ROUTE, FRAME_PROGRESS, FRAME_OUTPUT, FRAME_HANDOVER)
         dispatch_request!(w, f)            # PONG, or REPLY_ERROR UNEXPECTED, into w.control
     elseif t == FRAME_ACTIVATE
         decode_activate(f.payload)         # not dispatched: that would activate a project

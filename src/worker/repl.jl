@@ -181,16 +181,17 @@ function eval_user_input!(run::Run, mod::Module, errio, @nospecialize(ast), show
             if lasterr !== nothing
                 lasterr = scrub(lasterr)
                 trivial = isdefined(Base, :istrivialerror) && Base.istrivialerror(lasterr)
-                trivial || setglobal!(Base.MainInclude, :err, lasterr)
+                trivial || set_err!(mod, lasterr)
                 invokelatest(Base.display_error, errio, lasterr)
             else
                 ast = Meta.lower(mod, ast)
                 value = __daemon_entry_eval(mod, ast)
-                setglobal!(Base.MainInclude, :ans, value)
+                set_ans!(mod, value)
                 if !(value === nothing) && show_value
                     have_color && print(Base.answer_color())
                     try
                         invokelatest(display, value)
+                        DISPLAY_ADDS_NEWLINE || println()
                     catch
                         @error "Evaluation succeeded, but an error occurred while displaying the value" typeof(value)
                         rethrow()
@@ -205,7 +206,7 @@ function eval_user_input!(run::Run, mod::Module, errio, @nospecialize(ast), show
             end
             errcount += 1
             lasterr = current_exceptions()
-            setglobal!(Base.MainInclude, :err, lasterr)
+            set_err!(mod, lasterr)
             if errcount > 2
                 @error "It is likely that something important is broken, and Julia will not be able to continue normally" errcount
                 break

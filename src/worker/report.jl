@@ -33,9 +33,8 @@ end
 
 """julia's `scrub_repl_backtrace`, plus removal of the worker's own frames."""
 function scrub(stack)
-    stack = Base.scrub_repl_backtrace(stack)
-    els = [(exception=x.exception, backtrace=cut_worker_frames(x.backtrace)) for x in stack]
-    return Base.ExceptionStack(convert(fieldtype(Base.ExceptionStack, 1), els))
+    els = [(exception=x.exception, backtrace=cut_worker_frames(x.backtrace)) for x in scrub_stack(stack)]
+    return make_exception_stack(els)
 end
 
 """`invokelatest(display_error, scrub_repl_backtrace(current_exceptions()))` on the run's stderr."""

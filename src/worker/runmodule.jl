@@ -31,10 +31,12 @@ A fresh Main for one run, with what Base gives the real Main: `eval` and
 function new_run_module()
     mod = Module(:Main)
     adopt_self_parent!(mod)
+    # `using Base.MainInclude` as julia's Main does (1.10+: it exports ans and err);
+    # an explicit `using ...: ans, err` would make `err = 1` an error.
+    MAININCLUDE_HAS_ANS && Core.eval(mod, :(using Base.MainInclude))
     Core.eval(mod, Expr(:toplevel,
         :(const ARGS = String[]),
         :(global PROGRAM_FILE = ""),
-        :(using Base.MainInclude: ans, err),
         :(eval(x) = Core.eval($mod, x)),
         :(include(fname::AbstractString) = Base.include($mod, fname)),
         :(include(mapexpr::Function, fname::AbstractString) = Base.include(mapexpr, $mod, fname)),

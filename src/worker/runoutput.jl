@@ -15,7 +15,7 @@ mutable struct RunOutput <: IO
     len::Int
     first_ns::UInt64
     lock::ReentrantLock
-    kick::Base.Event
+    kick::Any                                # auto-reset event (compat.jl)
     closed::Bool
     broken::Bool
     color::Bool
@@ -24,7 +24,7 @@ end
 
 function RunOutput(sock::Union{Nothing,IO}; color::Bool, size_fn::Function)
     o = RunOutput(sock, Vector{UInt8}(undef, OUTPUT_BUFFER_BYTES), 0, UInt64(0),
-        ReentrantLock(), Base.Event(true), false, false, color, size_fn)
+        ReentrantLock(), new_autoreset_event(), false, false, color, size_fn)
     start_flusher!(o)
     return o
 end
@@ -156,7 +156,8 @@ Base.iswritable(o::RunOutput) = !o.closed
 Base.isreadable(::RunOutput) = false
 Base.lock(o::RunOutput) = lock(o.lock)
 Base.unlock(o::RunOutput) = unlock(o.lock)
-Base.get(o::RunOutput, key, default) = key === :color ? o.color : default
+# Other keys take Base's `get(::IO, ...)`, which answers `:module` per run before 1.9 (compat.jl).
+Base.get(o::RunOutput, key, default) = key === :color ? o.color : invoke(get, Tuple{IO,Any,Any}, o, key, default)
 Base.haskey(o::RunOutput, key) = key === :color
 Base.in(kv::Pair, o::RunOutput) = kv.first === :color && kv.second === o.color
 Base.displaysize(o::RunOutput) = o.size_fn()::Tuple{Int,Int}

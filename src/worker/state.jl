@@ -92,19 +92,15 @@ end
 
 log_worker(msg::AbstractString, err) = log_worker(string(msg, ": ", sprint(showerror, err)))
 
-"""
-True when the worker has an interactive thread (the conductor starts it with
-`--threads=<n>,1`, docs/protocol.md §4.1). Then infrastructure (control loop,
-run-socket accept loop, stream handshakes and readers, output flushers) runs
-on the interactive pool and user code on the default pool, so PING and
-INTERRUPT are read while user code computes without yielding. Without one
-(a worker started by hand) everything shares thread 1, as before.
-"""
-has_interactive_thread() = Threads.nthreads(:interactive) > 0
-
+# True when the worker has an interactive thread (the conductor starts it with
+# `--threads=<n>,1`, docs/protocol.md §4.1). Then infrastructure (control loop,
+# run-socket accept loop, stream handshakes and readers, output flushers) runs
+# on the interactive pool and user code on the default pool, so PING and
+# INTERRUPT are read while user code computes without yielding. Without one
+# (Julia < 1.9, or a worker started by hand) everything shares thread 1.
 """Starts a worker-infrastructure task (interactive pool when there is one)."""
 function spawn_infra(f::Function)
-    has_interactive_thread() && return Threads.@spawn :interactive f()
+    has_interactive_thread() && return spawn_interactive(f)
     return @async f()
 end
 
@@ -115,7 +111,7 @@ is pinned to thread 1, where Julia raises SIGINT, so `deliver_exception!` can
 still stop code that never yields.
 """
 function spawn_run_task(f::Function)
-    has_interactive_thread() && return Threads.@spawn :default f()
+    has_interactive_thread() && return spawn_default(f)
     t = Task(f)
     t.sticky = true
     ccall(:jl_set_task_tid, Cint, (Any, Cint), t, 0)

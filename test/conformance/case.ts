@@ -17,6 +17,8 @@ export interface ConformanceCase {
   only?: Lang;
   /** Boots its own worker (it ends the process, or needs a clean registry). */
   fresh?: boolean;
+  /** Julia only from this version on; older versions report the case skipped with `why`. */
+  julia?: { min: string; why: string };
   /** Extra environment for a fresh worker. */
   env?: Record<string, string>;
   body: (w: World, L: Pick) => Promise<void>;

@@ -6,7 +6,8 @@
 
 import { afterAll, describe, setDefaultTimeout, test } from "bun:test";
 import type { ConformanceCase, Pick } from "./case.ts";
-import { JULIA, type Lang, World } from "./driver.ts";
+import { atLeast } from "./case.ts";
+import { JULIA, JULIA_VERSION, type Lang, World } from "./driver.ts";
 import { protocolCases } from "./protocol-cases.ts";
 import { semanticsCases } from "./semantics-cases.ts";
 
@@ -37,12 +38,23 @@ for (const lang of ["double", "julia"] as Lang[]) {
           test.skip(`${name} (${SKIP_NOTE})`, () => {});
           continue;
         }
+        if (lang === "julia" && c.julia && !atLeast(JULIA_VERSION, c.julia.min)) {
+          const why = `skipped on julia ${JULIA_VERSION}: needs ${c.julia.min} (${c.julia.why})`;
+          console.log(`conformance: ${name}: ${why}`);
+          test.skip(`${name} (${why})`, () => {});
+          continue;
+        }
         test(name, async () => {
           const w = c.fresh ? await World.boot(lang, c.env) : await sharedWorld();
           const L: Pick = (v) => v[lang];
           try {
             await c.body(w, L);
           } catch (err) {
+            // A failed case may leave its run pending in the shared worker: the next case boots a new one.
+            if (!c.fresh) {
+              shared = undefined;
+              w.dispose();
+            }
             throw new Error(`${(err as Error).message}\n--- worker log ---\n${w.worker.log()}`, { cause: err });
           } finally {
             if (c.fresh) w.dispose();

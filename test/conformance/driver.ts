@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { Frame, decodeHello, decodeIdOnly, decodeRunDone, encodeRun, encodeWelcome, type Hello, type RunSpec } from "../../src/shared/protocol/index.ts";
+import { atLeast } from "./case.ts";
 import { type ConductorConn, FakeConductor, RunClient, type RunOutcome, type StreamEndpoint, openStream, withTimeout } from "./peers.ts";
 
 export { withTimeout };
@@ -18,6 +19,10 @@ const ROOT = resolve(import.meta.dir, "../..");
 export const DOUBLE = join(ROOT, "fixtures/worker-double/julia");
 export const JULIA_ENTRY = join(ROOT, "src/worker/main.jl");
 export const JULIA = Bun.which("julia");
+/** The julia on PATH's version ("1.5.3"), read once; "" without julia. */
+export const JULIA_VERSION = JULIA ? (new TextDecoder().decode(Bun.spawnSync([JULIA, "--startup-file=no", "--version"]).stdout).match(/(\d+\.\d+\.\d+\S*)/)?.[1] ?? "") : "";
+/** julia < 1.9 rejects an interactive thread count (`--threads=1,1`), as the conductor knows (§4.1). */
+const JULIA_THREADS = JULIA_VERSION && atLeast(JULIA_VERSION, "1.9") ? "--threads=1,1" : "--threads=1";
 
 /** Per-wait limits: the real worker compiles on first use, so its waits are longer. */
 export const WAIT_MS: Record<Lang, number> = { double: 4_000, julia: 60_000 };
@@ -31,9 +36,9 @@ export interface Proc {
   log: () => string;
 }
 
-/** Starts `<exe> [--threads=1,1] --startup-file=no <entry> <sock>` as the conductor would. */
+/** Starts `<exe> --threads=<spec> --startup-file=no <entry> <sock>` as the conductor would. */
 export function spawnWorker(lang: Lang, sock: string, env: Record<string, string> = {}): Proc {
-  const argv = lang === "julia" ? [JULIA!, "--threads=1,1", "--startup-file=no", JULIA_ENTRY, sock] : [DOUBLE, "--threads=1,1", "--startup-file=no", "/fake/main.jl", sock];
+  const argv = lang === "julia" ? [JULIA!, JULIA_THREADS, "--startup-file=no", JULIA_ENTRY, sock] : [DOUBLE, "--threads=1,1", "--startup-file=no", "/fake/main.jl", sock];
   const proc = Bun.spawn(argv, {
     env: { ...process.env, JULIA_DAEMON_WORKER_ID: "w1", JULIA_DAEMON_WORKER_SECRET: "s3cret", ...env },
     stdin: "ignore",
@@ -67,7 +72,14 @@ export class World {
   static async boot(lang: Lang, env: Record<string, string> = {}): Promise<World> {
     const w = new World(lang);
     w.worker = spawnWorker(lang, w.conductor.path, env);
-    const conn = await w.conductor.connections.next("the worker's control connection");
+    // A worker that dies at start fails the boot at once, with its log, instead of a silent timeout.
+    const died = w.worker.proc.exited.then((code) => {
+      throw new Error(`the ${lang} worker exited (${code ?? w.worker.proc.signalCode}) before connecting; worker log:\n${w.worker.log()}`);
+    });
+    const conn = await Promise.race([w.conductor.connections.next("the worker's control connection"), died]).catch((err) => {
+      w.dispose();
+      throw err;
+    });
     if (!conn) throw new Error(`no control connection; worker log:\n${w.worker.log()}`);
     w.conn = conn;
     w.hello = decodeHello(await conn.expect(Frame.HELLO));
