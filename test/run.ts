@@ -18,4 +18,9 @@ await Promise.all([relay(proc.stdout, 1), relay(proc.stderr, 2)]);
 const code = await proc.exited;
 const count = (word: string) => Number(text.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
 console.log(`${count("pass")} passed, ${count("fail")} failed, ${count("skip")} skipped`);
+// CI installs julia: a real-Julia tier that skipped for want of it is a failure there.
+if (process.env.JULIA_DAEMON_TEST_REQUIRE_JULIA === "1" && /julia not (found|on PATH)/.test(text)) {
+  console.log("error: real-Julia tests were skipped although JULIA_DAEMON_TEST_REQUIRE_JULIA=1 (hint: is julia on PATH?)");
+  process.exit(code || 1);
+}
 process.exit(code);
