@@ -50,7 +50,7 @@ function register!(w::WorkerState, registration::UInt8)
         active_runs=active_runs(w))
     reply = try
         write(sock, vcat(preamble_bytes(MAGIC_WORKER), hello))
-        ignoring_interrupts(() -> read_frame(sock))
+        read_frame(sock)
     catch err
         log_worker("registration failed", err)
         nothing
@@ -76,7 +76,7 @@ end
 function serve_control!(w::WorkerState, sock::IO)
     while true
         f = try
-            ignoring_interrupts(() -> read_frame(sock))
+            read_frame(sock)
         catch err
             if err isa ProtocolError && err.code == ERR_FRAME_TOO_LARGE
                 send_control!(w, encode_error(ERR_FRAME_TOO_LARGE, 76, err.msg))

@@ -168,17 +168,27 @@ MAX_FRAME_BYTES raises ProtocolError(FRAME_TOO_LARGE) without reading the
 payload; EOF inside a frame raises EOFError.
 """
 function read_frame(io::IO)
-    eof(io) && return nothing
+    ignoring_interrupts(() -> eof(io)) && return nothing
     hdr = Vector{UInt8}(undef, FRAME_HEADER_BYTES)
-    read!(io, hdr)
+    read_exact!(io, hdr)
     d = Decoder(hdr)
     type = get_u8!(d)
     n = get_u32!(d)
     n <= MAX_FRAME_BYTES ||
         throw(ProtocolError(ERR_FRAME_TOO_LARGE, "frame type $(repr(type)) announces $n bytes"))
     payload = Vector{UInt8}(undef, n)
-    n > 0 && read!(io, payload)
+    n > 0 && read_exact!(io, payload)
     return Frame(type, payload)
+end
+
+"""
+`read!` that a stray InterruptException cannot tear: the wait for the bytes
+consumes nothing and is retried; the copy starts only once all are buffered.
+"""
+function read_exact!(io::IO, buf::Vector{UInt8})
+    io isa Base.LibuvStream && ignoring_interrupts(() -> Base.wait_readnb(io, length(buf)))
+    read!(io, buf)
+    return buf
 end
 
 """Reads and checks a 6-byte preamble; returns nothing or the STREAM_STATUS_* / ERR_* problem."""

@@ -25,10 +25,19 @@ end
 
 is_daemon_entry(fr) = startswith(String(fr.func), "__daemon_entry")
 
+const WORKER_SOURCE_DIR = @__DIR__
+is_worker_frame(fr) = startswith(String(fr.file), WORKER_SOURCE_DIR)
+
+"""
+Cuts the frames below user code (from the first entry point down) and the
+worker's own frames above it (an EPIPE raised inside the run's output buffer
+must show julia's frames, not `flush_locked!`).
+"""
 function cut_worker_frames(bt)
     bt isa Vector{Base.StackTraces.StackFrame} || return bt
     i = findfirst(is_daemon_entry, bt)
-    return i === nothing ? bt : bt[1:i-1]
+    bt = i === nothing ? bt : bt[1:i-1]
+    return filter(!is_worker_frame, bt)
 end
 
 """julia's `scrub_repl_backtrace`, plus removal of the worker's own frames."""

@@ -44,32 +44,36 @@ function interrupt_run!(run::Run)
     return nothing
 end
 
-const SIGINT_NUM = Cint(2)
+const SIGINT_NUM = Cint(2)   # the EXIT value of a run that died of Ctrl-C
 
 """
 Delivers `exc` to the run's main task.
 
-A task blocked in a wait queue (sleep, I/O, lock, Channel) is rescheduled with
-the exception, as `schedule(t, exc; error=true)` does. `schedule` unlinks the
-task from `t.queue` without that queue's lock, so a waker that pops the task
-at the same instant can race it; the window is the few instructions between
-the check and the unlink, and it is accepted (Julia offers no locked variant).
+A task that is not running is rescheduled with the exception, as
+`schedule(t, exc; error=true)` does, which also unlinks it from its wait
+queue. `schedule` does that unlink without the queue's lock, so a waker
+popping the task at the same instant can race it; the window is the few
+instructions between the check and the unlink, and it is accepted (Julia
+offers no locked variant). A task blocked in a libuv write waits in no queue
+at all; its `finally` (base/stream.jl `uv_write`) detaches the request, so it
+may be rescheduled too (that is how Ctrl-C ends a write to a client that stopped
+reading).
 
 A task that is running cannot be interrupted from another task. With an
 interactive thread the run is on the default pool, where Julia never raises
 SIGINT (signals-unix.c: "Do not raise sigint on worker thread", tid != 0), so
 the interrupt is left pending and raised at the run's next write to
-stdout/stderr or stdin read (`poll_interrupt!`), as the double does; a loop
-that neither yields nor prints runs on (the client retires the worker after
-three Ctrl-C, docs/protocol.md §3.4). Without an interactive thread the run
-is on thread 1 and the worker sends itself SIGINT (exit_on_sigint(false): an
-InterruptException at the next safepoint of thread 1), at most once a second
-so Julia's "force throw" after repeated SIGINTs is never triggered by us.
+stdout/stderr or stdin read (`poll_interrupt!`); a loop that neither yields nor
+prints runs on (the client retires the worker after three Ctrl-C,
+docs/protocol.md §3.4). Without an interactive thread the run and the worker's
+own tasks share thread 1, so whenever this code runs the run's task is not
+running: it is always rescheduled, and the worker never sends itself SIGINT,
+which would land in whichever task next reached a safepoint.
 """
 function deliver_exception!(run::Run, exc)
     t = run.task
     (t === nothing || istaskdone(t)) && return nothing
-    if t !== current_task() && t.state === :runnable && t.queue !== nothing
+    if t !== current_task() && t.state === :runnable && (t.queue !== nothing || !has_interactive_thread())
         try
             schedule(t, exc; error=true)
             return nothing
@@ -78,15 +82,7 @@ function deliver_exception!(run::Run, exc)
         end
     end
     exc isa InterruptException || return nothing
-    if has_interactive_thread()
-        run.interrupt_pending[] = true
-        return nothing
-    end
-    now = time_ns()
-    if now - run.last_signal_ns > 1_000_000_000
-        run.last_signal_ns = now
-        ccall(:kill, Cint, (Cint, Cint), getpid(), SIGINT_NUM)
-    end
+    run.interrupt_pending[] = true
     return nothing
 end
 

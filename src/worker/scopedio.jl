@@ -20,20 +20,43 @@ const STDIN_CREDIT_BYTES = 64 * 1024
     current_run() = CURRENT_RUN[]
     with_run(f, run) = Base.ScopedValues.with(f, CURRENT_RUN => run)
 else
-    # Julia 1.10 has no ScopedValues: child tasks could not inherit a
-    # task-local value, so the worker serialises runs (capability bit 0 clear)
-    # and the single active run lives in a global slot.
+    # Before 1.11 there are no ScopedValues, so the worker runs one run at a
+    # time (capability bit 0 clear). A task still knows which run it serves:
+    # every task inherits its parent's logger state, so the run's task runs
+    # under a RunLogger (which forwards to the global logger) and each task it
+    # spawns carries it. A task that outlives its run (`@async (sleep(2);
+    # println("late"))`) thus finds its own, finished run, never the next
+    # client's. Tasks under a logger of the user's (`with_logger`) fall back to
+    # the one active run.
     const ACTIVE_RUN = Ref{Any}(nothing)
-    current_run() = ACTIVE_RUN[]
+    function current_run()
+        ls = current_task().logstate
+        ls === nothing || (l = ls.logger) isa RunLogger && return (l::RunLogger).run
+        return ACTIVE_RUN[]
+    end
     function with_run(f, run)
         ACTIVE_RUN[] = run
         try
-            return f()
+            return Logging.with_logger(f, RunLogger(run))
         finally
             ACTIVE_RUN[] = nothing
         end
     end
 end
+
+"""Marks the tasks of one run (see `current_run`); logging itself goes to the global logger."""
+struct RunLogger <: Logging.AbstractLogger
+    run::Any
+end
+Logging.min_enabled_level(::RunLogger) = Logging.BelowMinLevel
+function Logging.shouldlog(::RunLogger, level, _module, group, id)
+    g = Logging.global_logger()
+    # JULIA_DEBUG lowers the level for its modules, as for the global logger itself.
+    return (level >= Logging.min_enabled_level(g) || Base.CoreLogging.env_override_minlevel(group, _module)) &&
+        Logging.shouldlog(g, level, _module, group, id)
+end
+Logging.handle_message(::RunLogger, args...; kwargs...) = Logging.handle_message(Logging.global_logger(), args...; kwargs...)
+Logging.catch_exceptions(::RunLogger) = Logging.catch_exceptions(Logging.global_logger())
 
 # ---- the process-wide proxies -------------------------------------------------
 
@@ -53,12 +76,15 @@ const WORKER_STDERR = Ref{IO}(devnull)
 function out_target(p::ScopedOutput)
     run = current_run()
     run === nothing && return p.which == 1 ? WORKER_STDOUT[] : WORKER_STDERR[]
+    # A task that outlived its run: julia's process would have exited, so its output goes nowhere.
+    run.state === :finished && return devnull
     return p.which == 1 ? run.out::RunOutput : run.err::RunOutput
 end
 
 function in_target(::ScopedInput)
     run = current_run()
     run === nothing && return WORKER_STDIN[]
+    run.state === :finished && return devnull
     return run.inp::RunInput
 end
 

@@ -32,7 +32,6 @@ mutable struct Run
     client_gone::Bool                        # control stream closed before EXIT: RUN_DONE kind 2
     repl::Any                                # the LineEditREPL/BasicREPL of a REPL run
     repl_backend::Any
-    last_signal_ns::UInt64
     atexit_before::Vector{Any}
     replhooks_before::Vector{Any}
 end
@@ -45,7 +44,7 @@ function Run(spec::RunSpec)
     return Run(spec, token_key(spec.token), switches, :pending, Union{Nothing,IO}[nothing, nothing, nothing, nothing],
         nothing, ReentrantLock(), false, Channel{Bool}(typemax(Int)), nothing, Threads.Condition(),
         nothing, nothing, nothing, nothing, nothing, false, false, false, nothing,
-        Threads.Atomic{Bool}(false), false, nothing, nothing, UInt64(0), Any[], Any[])
+        Threads.Atomic{Bool}(false), false, nothing, nothing, Any[], Any[])
 end
 
 hasflag(run::Run, bit::UInt32) = (run.spec.flags & bit) != 0

@@ -188,7 +188,7 @@ function control_stream_loop!(w::WorkerState, run::Run)
     sock = run.streams[STREAM_CONTROL]::IO
     try
         while true
-            f = ignoring_interrupts(() -> read_frame(sock))
+            f = read_frame(sock)
             f === nothing && break
             try
                 handle_client_frame!(run, f)

@@ -274,6 +274,13 @@ export class RunClient {
   sendControl(frame: Uint8Array): void {
     this.control.write(frame);
   }
+  /** Stops reading a stream, so the worker's writes to it block (a client whose reader stalled). */
+  pauseStream(kind: 3 | 4): void {
+    this.streams[kind - 1]!.sock.pause();
+  }
+  resumeStream(kind: 3 | 4): void {
+    this.streams[kind - 1]!.sock.resume();
+  }
 
   /** Waits until `cond` holds; re-checked whenever bytes or frames arrive. */
   async until(cond: (c: RunClient) => boolean, what: string): Promise<void> {

@@ -6,7 +6,7 @@
 import { expect } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Action, Frame, RunFlag } from "../../src/shared/protocol/index.ts";
+import { Action, Frame, RunFlag, encodeEmpty } from "../../src/shared/protocol/index.ts";
 import { type ConformanceCase, E, atLeast, e, expectOutcome } from "./case.ts";
 
 const write = (path: string, text: string) => Bun.write(path, text);
@@ -217,6 +217,42 @@ export const semanticsCases: ConformanceCase[] = [
     body: async (w) => {
       const out = await w.run({ actions: e('@warn "careful"') });
       expectOutcome(out, { stdout: "", stderr: { prefix: "┌ Warning: careful" }, code: 0 });
+    },
+  },
+  {
+    name: "a task left running by one run never prints into the next run (its output is discarded)",
+    only: "julia",
+    body: async (w) => {
+      expectOutcome(await w.run({ actions: e('@async (sleep(1.5); println("late"); println(stderr, "late")); println("a")') }), { stdout: "a\n", stderr: "", code: 0 });
+      expectOutcome(await w.run({ actions: e('sleep(3); println("b")') }), { stdout: "b\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "Ctrl-C while the client is not reading stdout: InterruptException, exit 1",
+    only: "julia",
+    body: async (w) => {
+      const code = 'println("ready"); flush(stdout); while true; print("x"^65536); end';
+      const out = await w.run({ actions: e(code) }, async (c) => {
+        await c.waitStdout("ready\n");
+        c.pauseStream(3);
+        c.sendControl(encodeEmpty(Frame.INTERRUPT));
+        await c.until((cl) => cl.stderr.length > 0, "the interrupt's report");
+        c.resumeStream(3);
+      });
+      expect(out.stdout.startsWith("ready\n")).toBe(true);
+      expectOutcome(out, { stderr: { prefix: "ERROR: InterruptException:" }, code: 1 });
+    },
+  },
+  {
+    name: "a write to a closed stdout (EPIPE) is reported with julia's frames, none of the worker's",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run({ actions: e('println("first"); flush(stdout); while true; println("x"); end') }, async (c) => {
+        await c.waitStdout("first\n");
+        c.closeStream(3);
+      });
+      expectOutcome(out, { stderr: /^ERROR: IOError: (write|flush): (broken pipe \(EPIPE\)|connection reset by peer \(ECONNRESET\))/, code: 1 });
+      expect(out.stderr).not.toMatch(/DaemonWorker|flush_locked!|RunOutput|ScopedOutput/);
     },
   },
 ];
