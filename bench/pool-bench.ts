@@ -149,6 +149,7 @@ async function p5(): Promise<void> {
       settings: { ...defaultPoolSettings(), maxWorkers: 1000, reserve: false },
       now: () => performance.now(), entry: "/e", baseEnv: {},
       pressure: { name: "none", read: () => null }, sizer: { rssBytes: () => null, ussBytes: () => null },
+      probe: { locate: () => ({ path: "/e/julia", mtimeMs: 0 }), run: async () => ({ code: 0, stdout: "julia version 1.11.7\n", stderr: "" }) },
       launcher: {
         launch(spec) {
           const p = pid++;

@@ -58,10 +58,10 @@ describe("worker argv and env", () => {
   });
   test("channel first, then worker args, threads, process switches, entry, socket", () => {
     const shape = workerShape(parseJuliaArgs(["+1.11", "-t", "3", "--check-bounds=yes", "-e", "1"]), "", {});
-    expect(spawnArgv(config, shape, "/c/main.jl")).toEqual(["julia", "+1.11", "--startup-file=no", "--foo", "a b", "--threads=3,1", "--check-bounds=yes", "/c/main.jl", "/tmp/jd/conductor.sock"]);
+    expect(spawnArgv(config, shape, "/c/main.jl", "1.11.7")).toEqual(["julia", "+1.11", "--startup-file=no", "--foo", "a b", "--threads=3,1", "--check-bounds=yes", "/c/main.jl", "/tmp/jd/conductor.sock"]);
   });
-  test("one interactive thread is added unless the user chose the interactive count", () => {
-    const t = (argv: string[], env: Record<string, string> = {}) => spawnArgv(config, workerShape(parseJuliaArgs([...argv, "-e", "1"]), "", env), "/e").find((a) => a.startsWith("--threads="));
+  test("one interactive thread is added unless the user chose the interactive count (julia ≥ 1.9)", () => {
+    const t = (argv: string[], env: Record<string, string> = {}) => spawnArgv(config, workerShape(parseJuliaArgs([...argv, "-e", "1"]), "", env), "/e", "1.11.7").find((a) => a.startsWith("--threads="));
     expect(t([])).toBe("--threads=1,1");
     expect(t(["-t", "auto"])).toBe("--threads=auto,1");
     expect(t(["-t", "4,2"])).toBe("--threads=4,2");

@@ -2,14 +2,19 @@
 // "processes" say HELLO on cue, fake control channels, a pressure source and
 // sizes. Covers the reserve, the FIFO queue at MAX_WORKERS, TTL culling,
 // label expiry, health checks and pressure eviction. No sleeps: time is the
-// fake clock and the pool's upkeep is called directly.
+// fake clock and the pool's upkeep is called directly. The version probe is
+// faked too: julia 1.11.7 unless a test says otherwise.
 
 import { describe, expect, test } from "bun:test";
 import { parseJuliaArgs } from "../../src/shared/args/index.ts";
+import { DaemonError } from "../../src/shared/errors.ts";
 import { Shutdown } from "../../src/shared/protocol/index.ts";
+import { renderStatus, snapshot } from "../../src/conductor/status/index.ts";
 import { loadConfig } from "../../src/conductor/config.ts";
 import { poolKey, workerShape } from "../../src/conductor/pool/key.ts";
 import type { LaunchedWorker, LaunchSpec } from "../../src/conductor/pool/launcher.ts";
+import type { ProbeResult } from "../../src/conductor/pool/versions.ts";
+import { setLogSink } from "../../src/conductor/log.ts";
 import { Pool, type AcquireRequest } from "../../src/conductor/pool/pool.ts";
 import { defaultPoolSettings, type PoolSettings } from "../../src/conductor/pool/settings.ts";
 import type { WorkerChannel } from "../../src/conductor/server/worker-channel.ts";
@@ -29,9 +34,22 @@ class FakeChannel {
   ping = (): Promise<number> => (this.pingFails ? Promise.reject(new Error("no PONG within 5 s")) : new Promise((r) => this.pongs.push(r)));
 }
 
-function world(over: Partial<PoolSettings> = {}, opts: { autoHello?: boolean; psi?: () => number; rss?: (pid: number) => number | null } = {}) {
+setLogSink(() => {});
+
+interface WorldOptions {
+  autoHello?: boolean;
+  psi?: () => number;
+  rss?: (pid: number) => number | null;
+  /** what `julia --version` answers (default 1.11.7); an Error: it could not be run */
+  probe?: (argv: string[]) => ProbeResult | Error | Promise<ProbeResult>;
+  /** the version the automatic HELLO reports (default 1.11.7) */
+  helloVersion?: string;
+}
+
+function world(over: Partial<PoolSettings> = {}, opts: WorldOptions = {}) {
   let t = 1_000_000;
-  const launches: { spec: LaunchSpec; pid: number; channel: FakeChannel; signals: string[]; hello: () => void }[] = [];
+  const launches: { spec: LaunchSpec; pid: number; channel: FakeChannel; signals: string[]; hello: (version?: string) => string | null; die: (code: number, tail: string) => void }[] = [];
+  const probes: string[][] = [];
   let nextPid = 100;
   const settings: PoolSettings = { ...defaultPoolSettings(4), killGraceMs: 1, ...over };
   const pool: Pool = new Pool({
@@ -42,19 +60,30 @@ function world(over: Partial<PoolSettings> = {}, opts: { autoHello?: boolean; ps
     baseEnv: {},
     pressure: { name: "psi", read: () => ({ kind: "psi", someAvg10: opts.psi?.() ?? 0 }) },
     sizer: { rssBytes: (pid) => (opts.rss ? opts.rss(pid) : 100 << 20), ussBytes: () => null },
+    probe: {
+      locate: (exe) => ({ path: exe.includes("/") ? exe : `/usr/bin/${exe}`, mtimeMs: 1 }),
+      run: async (argv) => {
+        probes.push(argv);
+        const a = opts.probe ? await opts.probe(argv) : { code: 0, stdout: "julia version 1.11.7\n", stderr: "" };
+        if (a instanceof Error) throw a;
+        return a;
+      },
+    },
     launcher: {
       launch(spec): LaunchedWorker {
         const pid = nextPid++;
-        let exit!: () => void;
-        const exited = new Promise<{ code: number | null; signal: string | null }>((r) => (exit = () => r({ code: null, signal: "SIGTERM" })));
+        let exit!: (st: { code: number | null; signal: string | null }) => void;
+        const exited = new Promise<{ code: number | null; signal: string | null }>((r) => (exit = r));
         const channel = new FakeChannel();
+        let tail = "";
         const rec = {
           spec, pid, channel, signals: [] as string[],
-          hello: () => pool.onHello({ registration: 0, workerId: spec.env.JULIA_DAEMON_WORKER_ID!, secret: spec.env.JULIA_DAEMON_WORKER_SECRET!, pid, juliaVersion: "1.11.7", capabilities: 1, runSocket: `/tmp/jd-unit/w-${pid}.sock`, activeRuns: 0 }, channel as unknown as WorkerChannel),
+          hello: (version = "1.11.7") => pool.onHello({ registration: 0, workerId: spec.env.JULIA_DAEMON_WORKER_ID!, secret: spec.env.JULIA_DAEMON_WORKER_SECRET!, pid, juliaVersion: version, capabilities: 1, runSocket: `/tmp/jd-unit/w-${pid}.sock`, activeRuns: 0 }, channel as unknown as WorkerChannel),
+          die: (code: number, text: string) => ((tail = text), exit({ code, signal: null })),
         };
         launches.push(rec);
-        if (opts.autoHello !== false) queueMicrotask(rec.hello);
-        return { pid, exited, kill: (sig) => (rec.signals.push(sig), exit()), stderrTail: () => "" };
+        if (opts.autoHello !== false) queueMicrotask(() => void rec.hello(opts.helloVersion));
+        return { pid, exited, kill: (sig) => (rec.signals.push(sig), exit({ code: null, signal: "SIGTERM" })), stderrTail: () => tail };
       },
     },
   });
@@ -69,7 +98,7 @@ function world(over: Partial<PoolSettings> = {}, opts: { autoHello?: boolean; ps
     pool.onRunDone(a.worker.channel!, { token: a.token, kind: 0, value: 0 });
     return a.worker;
   };
-  return { pool, launches, request, runOnce, advance: (ms: number) => void (t += ms), get now() { return t; } };
+  return { pool, launches, probes, request, runOnce, advance: (ms: number) => void (t += ms), get now() { return t; } };
 }
 
 describe("reserve", () => {
@@ -251,5 +280,112 @@ describe("memory pressure", () => {
     w.advance(119_000);
     w.pool.upkeep.tick();
     expect(w.pool.workers.has(x.id)).toBe(true);
+  });
+});
+
+const says = (v: string): ProbeResult => ({ code: 0, stdout: `julia version ${v}\n`, stderr: "" });
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await tick();
+};
+
+describe("julia version", () => {
+  test("the first start waits for one probe, later ones use the cache; threads fit the version; status shows both", async () => {
+    const w = world({ reserve: false }, { probe: () => says("1.5.3"), helloVersion: "1.5.3" });
+    const a = w.pool.acquire(w.request("/a", [], null, ["-t", "2"]));
+    expect(w.launches.length).toBe(0); // asking julia first
+    const probing = snapshot(w.pool, w.now).workers[0]!;
+    expect([probing.state, probing.pid, probing.argv]).toEqual(["starting", 0, null]);
+    expect(renderStatus(snapshot(w.pool, w.now), { now: w.now, color: false })).toContain("pid – · threads 2,1 · up 0s · starting");
+    const first = await a;
+    expect(w.probes).toEqual([["/usr/bin/julia", "--startup-file=no", "--version"]]);
+    expect(w.launches[0]!.spec.argv).toEqual(["julia", "--startup-file=no", "--threads=2", "/e/main.jl", "/tmp/jd-unit/conductor.sock"]);
+    const b = w.pool.acquire(w.request("/b"));
+    expect(w.launches.length).toBe(2); // cached: started at once
+    expect(w.launches[1]!.spec.argv).toEqual(["julia", "--startup-file=no", "/e/main.jl", "/tmp/jd-unit/conductor.sock"]);
+    await b;
+    expect(w.probes.length).toBe(1);
+    const st = snapshot(w.pool, w.now).workers;
+    const ofA = st.find((x) => x.id === first.worker.id)!;
+    expect([ofA.juliaVersion, ofA.threads, ofA.argv]).toEqual(["1.5.3", "2", w.launches[0]!.spec.argv]);
+    expect(st.find((x) => x.id !== first.worker.id)!.threads).toBe("1");
+    await w.pool.acquire(w.request("/c", [], null, ["+1.10"]));
+    expect(w.probes[1]).toEqual(["/usr/bin/julia", "+1.10", "--startup-file=no", "--version"]); // per channel
+  });
+
+  test("a HELLO with another version drops the cached one (a juliaup launcher changed it)", async () => {
+    let current = "1.8.5";
+    const w = world({ reserve: false }, { probe: () => says(current), autoHello: false });
+    const a = w.pool.acquire(w.request("/a"));
+    await settle();
+    expect(w.launches[0]!.spec.argv).not.toContain("--threads=1,1");
+    current = "1.11.7";
+    expect(w.launches[0]!.hello("1.11.7")).toBeNull(); // it runs all the same
+    await a;
+    const b = w.pool.acquire(w.request("/b"));
+    expect(w.launches.length).toBe(1); // not from the cache: probing again
+    await settle();
+    expect(w.probes.length).toBe(2);
+    expect(w.launches[1]!.spec.argv).toContain("--threads=1,1");
+    w.launches[1]!.hello("1.11.7");
+    await b;
+    void w.pool.acquire(w.request("/c"));
+    expect(w.launches.length).toBe(3); // cached again
+  });
+
+  test("julia older than 1.5 is refused before a worker is started", async () => {
+    const w = world({ reserve: false }, { probe: () => says("1.4.2") });
+    const e = await w.pool.acquire(w.request("/a")).catch((x) => x);
+    expect(e).toBeInstanceOf(DaemonError);
+    expect([e.code, e.exitCode, e.message]).toEqual(["WORKER_START_FAILED", 70, "`julia` is julia 1.4.2, older than 1.5, the oldest julia-daemon supports"]);
+    expect(e.hint).toContain("julia 1.5 or newer");
+    expect(w.launches.length).toBe(0);
+    expect(w.pool.workers.size).toBe(0);
+    w.advance(1000); // past the start backoff: the cached answer refuses at once
+    const again = await w.pool.acquire(w.request("/a")).catch((x) => x);
+    expect(again.message).toBe(e.message);
+    expect(w.probes.length).toBe(1);
+  });
+
+  test("a failed start names the julia found, the minimum, the command line and the log; the cached version is dropped", async () => {
+    const w = world({ reserve: false }, { autoHello: false });
+    const a = w.pool.acquire(w.request("/a")).catch((x) => x);
+    await settle();
+    const id = w.launches[0]!.spec.env.JULIA_DAEMON_WORKER_ID!;
+    w.launches[0]!.die(1, "ERROR: julia: unknown option\n");
+    const e = await a;
+    expect(e.code).toBe("WORKER_START_FAILED");
+    expect(e.message).toBe(
+      "could not start a worker: it exited (exit code 1) before connecting — stderr: ERROR: julia: unknown option; julia 1.11.7 (julia-daemon supports 1.5 and later); " +
+        `command: julia --startup-file=no --threads=1,1 /e/main.jl /tmp/jd-unit/conductor.sock; log: ${w.pool.deps.config.stateDir}/worker-logs/${id}.log`,
+    );
+    w.advance(1000);
+    void w.pool.acquire(w.request("/a")).catch(() => {});
+    expect(w.launches.length).toBe(1); // probing again
+    await settle();
+    expect(w.probes.length).toBe(2);
+  });
+
+  test("a probe that fails: started with the newest julia's switches, and a failed start says so", async () => {
+    const w = world({ reserve: false }, { probe: () => new Error("EACCES: permission denied"), autoHello: false });
+    const a = w.pool.acquire(w.request("/a")).catch((x) => x);
+    await settle();
+    expect(w.launches[0]!.spec.argv).toContain("--threads=1,1");
+    w.launches[0]!.die(1, "");
+    const e = await a;
+    expect(e.message).toContain("julia version unknown (`/usr/bin/julia --startup-file=no --version` failed: EACCES: permission denied), so it was started with the newest julia's switches (julia-daemon supports 1.5 and later)");
+  });
+
+  test("a worker retired while its probe runs is never started", async () => {
+    let answer!: (r: ProbeResult) => void;
+    const w = world({ reserve: false }, { probe: () => new Promise((r) => (answer = r)) });
+    const req = w.request("/a");
+    const a = w.pool.acquire(req).catch((x) => x);
+    await settle();
+    expect(w.pool.restart(req.key)).toBe(1);
+    answer(says("1.11.7"));
+    expect((await a).message).toContain("was stopped while starting");
+    await settle();
+    expect(w.launches.length).toBe(0);
+    expect(w.pool.workers.size).toBe(0);
   });
 });

@@ -9,7 +9,8 @@ import { repaint, statusLive } from "../../src/client/status-live.ts";
 const NOW = 1_800_000_000_000;
 const MiB = 2 ** 20;
 const w = (over: Partial<WorkerStatus>): WorkerStatus => ({
-  id: "a1b2c3", pid: 4242, project: "/home/u/proj", label: null, channel: null, threads: "1,1", juliaVersion: "1.11.7", state: "ready", reserve: false,
+  id: "a1b2c3", pid: 4242, project: "/home/u/proj", label: null, channel: null, threads: "1,1", juliaVersion: "1.11.7",
+  argv: ["julia", "--startup-file=no", "--threads=1,1", "/w/main.jl", "/run/jd/conductor.sock"], state: "ready", reserve: false,
   clients: 0, startedAtMs: NOW - 3_723_000, lastUsedAtMs: NOW - 41_000, idleS: 41, budgetS: 1200, cullInS: 1159, reuseChance: 0.5, usefulnessPerGiB: 1.28, rssBytes: 400 * MiB, ...over,
 });
 const snap: StatusSnapshot = {
@@ -64,8 +65,18 @@ idle budget 2m00s–2h00m · max 4 workers · reserve on · memory pressure hand
     const parsed = JSON.parse(renderStatusJson(snap));
     expect(parsed.schema).toBe(1);
     expect(Object.keys(parsed.workers[0]).sort()).toEqual(
-      ["budgetS", "channel", "clients", "cullInS", "id", "idleS", "juliaVersion", "label", "lastUsedAtMs", "pid", "project", "reserve", "reuseChance", "rssBytes", "startedAtMs", "state", "threads", "usefulnessPerGiB"].sort(),
+      ["argv", "budgetS", "channel", "clients", "cullInS", "id", "idleS", "juliaVersion", "label", "lastUsedAtMs", "pid", "project", "reserve", "reuseChance", "rssBytes", "startedAtMs", "state", "threads", "usefulnessPerGiB"].sort(),
     );
+  });
+
+  test("a worker not started yet (its julia version is being learnt) has no pid", () => {
+    const one = { ...snap, workers: [w({ pid: 0, argv: null, state: "starting", juliaVersion: null, idleS: null, cullInS: null, rssBytes: null })] };
+    expect(renderStatus(one, { now: NOW, color: false })).toContain("◌ a1b2c3 · pid – · threads 1,1 · up 1h02m · starting · ? MiB");
+  });
+
+  test("julia < 1.9 without -t: the threads julia reads itself, no interactive one", () => {
+    const old = { ...snap, workers: [w({ threads: "4", juliaVersion: "1.5.3", argv: ["julia", "--startup-file=no", "/w/main.jl", "/run/jd/conductor.sock"] })] };
+    expect(renderStatus(old, { now: NOW, color: false })).toContain("○ a1b2c3 · pid 4242 · threads 4 · v1.5.3 · up");
   });
 
   test("durations", () => {

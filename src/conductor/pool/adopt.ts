@@ -43,6 +43,7 @@ export function adoptedWorker(r: WorkerRecord, hello: Hello, channel: WorkerChan
     key: r.key,
     shape: { project: r.project, channel: r.channel, threads: r.threads, processSwitches: r.processSwitches, startupEnv: {} },
     proc: adoptedProcess(hello.pid),
+    launch: null,
     state: "ready",
     label: r.label,
     dirty: r.dirty,

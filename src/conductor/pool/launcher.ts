@@ -87,3 +87,41 @@ export const bunLauncher: WorkerLauncher = {
     };
   },
 };
+
+/**
+ * A LaunchedWorker whose process starts later (once the executable's julia
+ * version is known). Until then its pid is 0; killing it cancels the start
+ * and settles `exited`, so retiring a worker works the same in both phases.
+ */
+export class LaterProcess implements LaunchedWorker {
+  private real: LaunchedWorker | null = null;
+  private done = false;
+  private settle!: (s: ExitStatus) => void;
+  readonly exited: Promise<ExitStatus> = new Promise((r) => (this.settle = r));
+
+  get pid(): number {
+    return this.real?.pid ?? 0;
+  }
+
+  /** The process is started; if this was cancelled meanwhile, it is killed at once. */
+  attach(real: LaunchedWorker): void {
+    if (this.done) return real.kill("SIGKILL");
+    this.real = real;
+    void real.exited.then((s) => this.end(s));
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.real) this.real.kill(signal);
+    else this.end({ code: null, signal });
+  }
+
+  stderrTail(): string {
+    return this.real?.stderrTail() ?? "";
+  }
+
+  private end(s: ExitStatus): void {
+    if (this.done) return;
+    this.done = true;
+    this.settle(s);
+  }
+}

@@ -1,8 +1,9 @@
-// The worker pool: starts workers through the injected launcher, matches
-// their HELLO by id and secret, hands runs to them, queues requests FIFO when
-// MAX_WORKERS is reached, and hears when runs end. Time-driven upkeep (TTL,
-// pings, pressure, reserve) is in upkeep.ts; decisions are pure functions in
-// select/budget/evict/health. A slow worker holds up only its own waiters.
+// The worker pool: starts workers (starter.ts: the injected version probe,
+// then the injected launcher), matches their HELLO by id and secret, hands
+// runs to them, queues requests FIFO when MAX_WORKERS is reached, and hears
+// when runs end. Time-driven upkeep (TTL, pings, pressure, reserve) is in
+// upkeep.ts; decisions are pure functions in select/budget/evict/health. A
+// slow worker holds up only its own waiters.
 
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -12,12 +13,13 @@ import { logger } from "../log.ts";
 import type { WorkerChannel, WorkerEvents } from "../server/worker-channel.ts";
 import { addBusy, emptyUsage, summon, type Usage } from "./budget.ts";
 import type { WorkerShape } from "./key.ts";
-import { removeLog, type ExitStatus, type LaunchedWorker } from "./launcher.ts";
+import { removeLog, type ExitStatus } from "./launcher.ts";
 import { noteDemand, type Demand } from "./reserve.ts";
 import { stopProcess, type StopMode } from "./retire.ts";
 import type { PoolSettings } from "./settings.ts";
-import { spawnArgv, spawnEnv, startFailure, workerLog } from "./spawn.ts";
-import { projectName, startingWorker, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
+import { workerLog } from "./spawn.ts";
+import { Starter } from "./starter.ts";
+import { projectName, type AcquireRequest, type Assignment, type PoolDeps, type Queued, type Worker } from "./types.ts";
 import { Upkeep } from "./upkeep.ts";
 import { Placement } from "./placement.ts";
 import { StartBackoff } from "./backoff.ts";
@@ -38,6 +40,7 @@ export class Pool implements WorkerEvents {
   readonly upkeep: Upkeep;
   private readonly backoff: StartBackoff;
   private readonly placement: Placement;
+  private readonly starter: Starter;
   private runWaiters: (() => void)[] = [];
   private stopping = false;
   private handingOver = false;
@@ -46,6 +49,7 @@ export class Pool implements WorkerEvents {
     this.upkeep = new Upkeep(this);
     this.backoff = new StartBackoff(deps.now);
     this.placement = new Placement(this);
+    this.starter = new Starter(this, this.backoff);
   }
 
   get settings(): PoolSettings {
@@ -123,28 +127,16 @@ export class Pool implements WorkerEvents {
     this.placement.pumpSoon();
   }
 
+  /** A new "starting" worker (starter.ts); its start timeout and exit are watched here. */
   spawn(key: string, shape: WorkerShape, label: string | null, reserve = false): Worker {
-    const { config, now, launcher } = this.deps;
-    const blocked = this.backoff.blocked(key);
-    if (blocked) throw blocked;
-    const id = randomBytes(6).toString("hex");
-    const secret = randomBytes(16).toString("hex");
-    const argv = spawnArgv(config, shape, this.deps.entry);
-    let proc: LaunchedWorker;
-    try {
-      proc = launcher.launch({ argv, env: spawnEnv(this.deps.baseEnv, shape, config, id, secret), name: `worker ${id}`, logFile: workerLog(config, id) });
-    } catch (e) {
-      throw this.backoff.note(key, startFailure(config, `${(e as Error).message}`, ""));
-    }
-    const w = startingWorker({ id, secret, key, shape, proc, label, reserve, now: now() });
-    this.workers.set(id, w);
-    log.info(`starting ${reserve ? "reserve " : ""}worker ${id} (pid ${proc.pid}): ${argv.join(" ")}`);
+    const { config } = this.deps;
+    const w = this.starter.start(key, shape, label, reserve);
     const timer = setTimeout(() => {
       if (w.state !== "starting") return;
-      w.markFailed(this.backoff.note(key, startFailure(config, `it did not connect within ${config.startTimeoutMs / 1000} s`, proc.stderrTail())));
+      w.markFailed(this.starter.failed(w, `it did not connect within ${config.startTimeoutMs / 1000} s`));
       this.retire(w, "start timeout");
     }, config.startTimeoutMs);
-    void proc.exited.then((st) => {
+    void w.proc.exited.then((st) => {
       clearTimeout(timer);
       this.onExit(w, st);
     });
@@ -153,15 +145,13 @@ export class Pool implements WorkerEvents {
 
   private onExit(w: Worker, st: ExitStatus): void {
     const how = st.signal ? `signal ${st.signal}` : `exit code ${st.code}`;
-    if (w.state === "starting") {
-      w.markFailed(this.backoff.note(w.key, startFailure(this.deps.config, `it exited (${how}) before connecting`, w.proc.stderrTail())));
-    }
+    if (w.state === "starting") w.markFailed(this.starter.failed(w, `it exited (${how}) before connecting`));
     if (w.state !== "dead") {
       // Unexpected: keep its last words in the conductor's log, where the client's hint points.
       const tail = w.proc.stderrTail().trim();
       log.warn(`worker ${w.id} (pid ${w.proc.pid}) exited: ${how}${tail ? `; its last output:\n${tail}` : ""}`);
     }
-    removeLog(workerLog(this.deps.config, w.id));
+    if (!w.launch?.failed) removeLog(workerLog(this.deps.config, w.id));
     this.forget(w);
     // A worker killed with SIGKILL cannot remove its run socket; only ever touch our own dir's w-*.sock.
     const sock = w.hello?.runSocket;
@@ -186,6 +176,7 @@ export class Pool implements WorkerEvents {
     w.hello = hello;
     w.canIsolate = (hello.capabilities & Capability.CONCURRENT_RUNS) !== 0;
     if (w.state === "starting") {
+      this.starter.hello(w, hello.juliaVersion);
       w.state = "ready";
       w.lastPingAt = this.deps.now();
       if (w.reserve) w.lastUsedAt = this.deps.now();

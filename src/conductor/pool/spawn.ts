@@ -1,31 +1,47 @@
 // How a worker process is started: its argv (channel, worker args, threads,
 // the client's process-level switches, entry, conductor socket) and its
 // environment (the conductor's, with the client's start-up-only variables
-// and the worker's id and secret). Pure functions.
+// and the worker's id and secret), and the error a failed start becomes.
+// Pure functions; the julia version they depend on comes from versions.ts.
 
 import { createError, type DaemonError } from "../../shared/errors.ts";
 import type { Config } from "../config.ts";
+import { atLeast, INTERACTIVE_THREADS_SINCE, MIN_JULIA } from "./julia-version.ts";
 import { STARTUP_ENV, type WorkerShape } from "./key.ts";
+import type { JuliaFound } from "./versions.ts";
 
-export function spawnArgv(config: Config, shape: WorkerShape, entry: string): string[] {
+/** `version` is the executable's julia version; null (unknown) means the newest julia's switches. */
+export function spawnArgv(config: Config, shape: WorkerShape, entry: string, version: string | null): string[] {
   const argv = [config.workerExecutable];
   if (shape.channel) argv.push(`+${shape.channel}`);
   if (config.workerProject) argv.push(`--project=${config.workerProject}`);
   argv.push(...config.workerArgs);
-  argv.push(`--threads=${threadsArg(shape)}`);
+  const threads = threadsArg(shape, version);
+  if (threads !== null) argv.push(`--threads=${threads}`);
   argv.push(...shape.processSwitches, entry, config.paths.socket);
   return argv;
 }
 
 /**
- * The worker always gets one interactive thread beyond what the user asked
- * for: its control and stream readers run there, so an INTERRUPT or PING is
- * read even while user code computes without yielding (julia ≥ 1.12 starts
- * one by default too). An explicit interactive count is kept as given.
+ * The `--threads` value, or null for none. From julia 1.9 (and when the
+ * version is unknown) the worker gets one interactive thread beyond what the
+ * user asked for: its control and stream readers run there, so an INTERRUPT
+ * or PING is read even while user code computes without yielding (julia ≥
+ * 1.12 starts one by default too); an explicit interactive count is kept.
+ * Older julia rejects `N,M`, so it gets the client's `-t` exactly as given
+ * (an `N,M` fails as plain julia would), and without `-t` no switch at all:
+ * it reads the client's JULIA_NUM_THREADS from its environment, as plain
+ * julia does.
  */
-export function threadsArg(shape: WorkerShape): string {
+export function threadsArg(shape: WorkerShape, version: string | null): string | null {
+  if (version !== null && !atLeast(version, INTERACTIVE_THREADS_SINCE)) return shape.threads;
   const spec = shape.threads ?? shape.startupEnv.JULIA_NUM_THREADS ?? "1";
   return spec.includes(",") ? spec : `${spec || "1"},1`;
+}
+
+/** The thread spec a worker runs with, for status: the `--threads` passed, else what julia reads itself. */
+export function threadsShown(shape: WorkerShape, passed: string | null): string {
+  return passed ?? shape.startupEnv.JULIA_NUM_THREADS ?? "1";
 }
 
 /** Variables the conductor's own environment must not leak into a worker's start. */
@@ -41,16 +57,51 @@ export function spawnEnv(base: Record<string, string | undefined>, shape: Worker
   return env;
 }
 
-export function startFailure(config: Config, what: string, stderrTail: string): DaemonError {
+/** What a start failure names: the command that failed, its log, and the julia found. */
+export interface StartAttempt {
+  argv: string[];
+  /** null when there is nothing in it worth reading (the executable never ran) */
+  logFile: string | null;
+  julia: JuliaFound;
+}
+
+/** A word as a POSIX shell would need it quoted. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+export function juliaFoundText(j: JuliaFound): string {
+  if (j.version) return `julia ${j.version} (julia-daemon supports ${MIN_JULIA} and later)`;
+  return `julia version unknown (${j.problem ?? "not checked"}), so it was started with the newest julia's switches (julia-daemon supports ${MIN_JULIA} and later)`;
+}
+
+export function startFailure(a: StartAttempt, what: string, stderrTail: string): DaemonError {
   const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
-  const exe = config.workerExecutable;
   const missing = /ENOENT|no such file|not found/i.test(what);
+  const parts = [
+    `could not start a worker: ${what}${tail ? ` — stderr: ${tail}` : ""}`,
+    missing ? null : juliaFoundText(a.julia),
+    `command: ${a.argv.map(shellWord).join(" ")}`,
+    a.logFile ? `log: ${a.logFile}` : null,
+  ];
   return createError(
     "WORKER_START_FAILED",
-    `could not start a worker with \`${exe}\`: ${what}${tail ? ` — stderr: ${tail}` : ""}`,
+    parts.filter((p) => p !== null).join("; "),
     missing
       ? "install julia (e.g. with juliaup) or set JULIA_DAEMON_WORKER_EXECUTABLE to its path"
       : "run that command by hand to see why, or check JULIA_DAEMON_WORKER_ARGS",
+  );
+}
+
+/** The executable's julia is too old: the worker is not started at all. */
+export function tooOld(config: Config, channel: string | null, version: string): DaemonError {
+  const exe = `\`${config.workerExecutable}${channel ? ` +${channel}` : ""}\``;
+  return createError(
+    "WORKER_START_FAILED",
+    `${exe} is julia ${version}, older than ${MIN_JULIA}, the oldest julia-daemon supports`,
+    channel
+      ? `ask for a newer channel (e.g. +release), or install julia ${MIN_JULIA} or newer`
+      : `install julia ${MIN_JULIA} or newer (e.g. with juliaup) or set JULIA_DAEMON_WORKER_EXECUTABLE to one`,
   );
 }
 

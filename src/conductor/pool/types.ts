@@ -11,11 +11,14 @@ import type { PressureSource } from "./pressure.ts";
 import type { WorkerView } from "./select.ts";
 import type { PoolSettings } from "./settings.ts";
 import type { RegistryHooks } from "../state/registry.ts";
+import type { JuliaFound, VersionProbe } from "./versions.ts";
 
 export interface PoolDeps {
   config: Config;
   settings: PoolSettings;
   launcher: WorkerLauncher;
+  /** runs the executable with `--version` to learn which switches it accepts */
+  probe: VersionProbe;
   now: () => number;
   /** path of the Julia worker's entry file */
   entry: string;
@@ -26,10 +29,24 @@ export interface PoolDeps {
   registry?: RegistryHooks;
 }
 
+/** How a worker was started; filled in once its julia version is known. */
+export interface LaunchInfo {
+  /** the argv really spawned; null until then */
+  argv: string[] | null;
+  /** the `--threads` value passed; null for none */
+  threads: string | null;
+  /** what `--version` said (or the cache); null until then */
+  julia: JuliaFound | null;
+  /** it failed to start: its log is kept for the error message to point at */
+  failed: boolean;
+}
+
 export interface Worker extends WorkerView {
   secret: string;
   shape: WorkerShape;
   proc: LaunchedWorker;
+  /** null for a worker an earlier conductor started (adopted) */
+  launch: LaunchInfo | null;
   channel: WorkerChannel | null;
   hello: Hello | null;
   activated: string | null;
@@ -82,7 +99,7 @@ export function startingWorker(o: { id: string; secret: string; key: string; sha
   const ready = new Promise<void>((res, rej) => ((markReady = res), (markFailed = rej)));
   ready.catch(() => {});
   return {
-    id: o.id, secret: o.secret, key: o.key, shape: o.shape, proc: o.proc, state: "starting", label: o.label, dirty: o.label !== null,
+    id: o.id, secret: o.secret, key: o.key, shape: o.shape, proc: o.proc, launch: { argv: null, threads: null, julia: null, failed: false }, state: "starting", label: o.label, dirty: o.label !== null,
     load: 0, canIsolate: false, reserve: o.reserve, lastUsedAt: o.now, startedAt: o.now, lastPingAt: o.now, pinging: false,
     channel: null, hello: null, activated: null, runs: new Map(), claims: 0, foreignRuns: 0, ready, markReady, markFailed, waiters: [],
   };

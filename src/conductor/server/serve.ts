@@ -12,6 +12,7 @@ import { loadConfig, type Config } from "../config.ts";
 import { logger, setDebug, setLogSink } from "../log.ts";
 import { logFilePath, rotatingSink, underJournal } from "../logfile.ts";
 import { bunLauncher } from "../pool/launcher.ts";
+import { bunVersionProbe } from "../pool/versions.ts";
 import { Pool } from "../pool/pool.ts";
 import { poolWorldFromConfig, type PoolWorld } from "../pool/world.ts";
 import { Routing } from "../service.ts";
@@ -84,7 +85,7 @@ export async function serve(opts: ServeOptions, env: Env): Promise<number> {
   const stopAutoFlush = state.startAutoFlush();
   let stopRequested: ((mode: StopMode) => void) | null = null;
   const stopped = new Promise<StopMode>((r) => (stopRequested = r));
-  const pool = new Pool({ config, launcher: bunLauncher, now: Date.now, entry, baseEnv: env, registry, ...world });
+  const pool = new Pool({ config, launcher: bunLauncher, probe: bunVersionProbe(env), now: Date.now, entry, baseEnv: env, registry, ...world });
   pool.start();
   const routing = new Routing(pool, (mode) => stopRequested?.(mode), state);
   const factory: ChannelFactory = (kind, peer) => (kind === "WORKER" ? new WorkerChannel(peer, pool) : new ClientChannel(peer, routing));

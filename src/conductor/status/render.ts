@@ -40,7 +40,8 @@ function paint(color: boolean) {
 
 function workerLine(w: WorkerStatus, o: RenderOptions, p: ReturnType<typeof paint>, pressure: boolean): string {
   const dot = w.state === "starting" ? p.yellow("◌") : w.clients > 0 ? p.green("●") : w.reserve ? p.cyan("◇") : "○";
-  const parts = [`${dot} ${w.id}`, `pid ${w.pid}`];
+  // pid 0: not started yet, the conductor is still asking the executable for its julia version
+  const parts = [`${dot} ${w.id}`, w.pid ? `pid ${w.pid}` : "pid –"];
   if (w.label) parts.push(p.bold(`[${w.label}]`));
   if (w.channel) parts.push(`+${w.channel}`);
   parts.push(`threads ${w.threads}`);

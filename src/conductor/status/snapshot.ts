@@ -5,7 +5,8 @@
 
 import type { Pool } from "../pool/pool.ts";
 import { usefulness } from "../pool/evict.ts";
-import { threadsArg } from "../pool/spawn.ts";
+import { threadsArg, threadsShown } from "../pool/spawn.ts";
+import type { Worker } from "../pool/types.ts";
 
 export const STATUS_SCHEMA = 1;
 
@@ -16,9 +17,12 @@ export interface WorkerStatus {
   project: string;
   label: string | null;
   channel: string | null;
-  /** the --threads value the worker was started with */
+  /** the thread spec it runs with: the --threads passed, else (julia < 1.9, no -t) its JULIA_NUM_THREADS or "1" */
   threads: string;
+  /** from HELLO; before it, what `--version` said; null when unknown */
   juliaVersion: string | null;
+  /** the command line really spawned; null while its julia version is learnt, or when an earlier conductor started it */
+  argv: string[] | null;
   state: "starting" | "ready";
   reserve: boolean;
   /** runs in progress (clients attached) */
@@ -53,6 +57,13 @@ export interface StatusSnapshot {
 
 const s1 = (ms: number) => Math.round(ms / 1000);
 
+/** As passed when we started it; for a worker an earlier conductor started, as it would have been. */
+function threadsOf(w: Worker): string {
+  if (w.launch?.argv) return threadsShown(w.shape, w.launch.threads);
+  const version = w.hello?.juliaVersion ?? null;
+  return threadsShown(w.shape, threadsArg(w.shape, version));
+}
+
 export function snapshot(pool: Pool, now: number, home: string | null = process.env.HOME ?? null): StatusSnapshot {
   const s = pool.settings;
   const pressureOn = s.memoryPressure;
@@ -66,8 +77,9 @@ export function snapshot(pool: Pool, now: number, home: string | null = process.
       project: w.shape.project,
       label: w.label,
       channel: w.shape.channel,
-      threads: threadsArg(w.shape),
-      juliaVersion: w.hello?.juliaVersion ?? null,
+      threads: threadsOf(w),
+      juliaVersion: w.hello?.juliaVersion ?? w.launch?.julia?.version ?? null,
+      argv: w.launch?.argv ?? null,
       state: w.state === "starting" ? "starting" : "ready",
       reserve: w.reserve,
       clients: w.runs.size + w.foreignRuns,
