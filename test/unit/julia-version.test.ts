@@ -4,11 +4,14 @@
 
 import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/conductor/config.ts";
+import { setLogSink } from "../../src/conductor/log.ts";
 import { atLeast, MIN_JULIA, parseJuliaVersion, supported, versionArgv } from "../../src/conductor/pool/julia-version.ts";
 import { workerShape } from "../../src/conductor/pool/key.ts";
 import { shellWord, spawnArgv, startFailure, threadsArg, threadsShown, tooOld } from "../../src/conductor/pool/spawn.ts";
 import { JuliaVersions, type ProbeResult, type VersionProbe } from "../../src/conductor/pool/versions.ts";
 import { parseJuliaArgs } from "../../src/shared/args/index.ts";
+
+setLogSink(() => {});
 
 const shape = (argv: string[], env: Record<string, string> = {}) => workerShape(parseJuliaArgs([...argv, "-e", "1"]), "", env);
 
