@@ -21,6 +21,7 @@ include("runinput.jl")
 include("color.jl")
 include("state.jl")
 include("streams.jl")
+include("runfds.jl")         # fds 0-2 of a run: child processes and C output
 include("runexit.jl")
 include("runmodule.jl")
 include("report.jl")

@@ -3,7 +3,18 @@
 
 # ---- error display ----------------------------------------------------------------
 
-unwrap_exception(e) = e isa LoadError ? unwrap_exception(e.error) : e
+"""The exception that decides how a run ends: through LoadError, a failed task, or a composite holding an exit()."""
+function unwrap_exception(e)
+    e isa LoadError && return unwrap_exception(e.error)
+    e isa TaskFailedException && return unwrap_exception(e.task.exception)
+    if e isa CompositeException
+        for x in e.exceptions
+            u = unwrap_exception(x)
+            u isa RunExit && return u
+        end
+    end
+    return e
+end
 
 """Exceptions that end a run without an error report: exit(), and Ctrl-C of a program file."""
 function is_run_control(run::Run, stack)

@@ -28,6 +28,7 @@ function start_run!(w::WorkerState, run::Run)
     end
     run.inp = RunInput(run.streams[STREAM_STDIN], wanted -> before_stdin_block!(run, wanted))
     run.mod = hasflag(run, RUNFLAG_SESSION) ? Main : take_run_module!(w)
+    redirect_run_fds!(run)
     # run_task! also records its own task first thing: the spawned task may
     # start (and call exit()) before this assignment is visible.
     run.task = spawn_run_task(() -> run_task!(w, run))
@@ -62,6 +63,13 @@ RUN_DONE to the conductor, then write EXIT and close the control stream.
 """
 function finish_run!(w::WorkerState, run::Run, kind::UInt8, value::Int32)
     Base.disable_sigint() do
+        try
+            flush(run.out::RunOutput)
+            run.err === run.out || flush(run.err::RunOutput)
+        catch
+        end
+        # The sockets close below only if no fd 0-2 still holds them.
+        restore_run_fds!(run)
         close_output!(run.out::RunOutput)
         run.err === run.out || close_output!(run.err::RunOutput)
         # The stderr stream of a merged run carried nothing; close it all the same.

@@ -12,22 +12,48 @@ Base.showerror(io::IO, e::RunExit) = print(io, "exit(", e.code, ") ended the run
 
 """
 The body of `Base.exit(n)` in the worker (see overrides.jl). Outside a run it
-exits the process. Inside a run it records the code (first call wins), ends a
-REPL after the current evaluation, stops the run's main task when called from
-a child task, and unwinds the caller with RunExit.
+exits the process. Inside a run it is as final as julia's exit: the first
+call records the code and runs the run's atexit hooks right there (julia's
+`jl_exit` runs them before the process ends); from then on the run's output
+is closed to it (`exit_output_check`), so a `catch` or `finally` after
+`exit` shows nothing and is unwound again at its next write. A REPL ends
+after the current evaluation; a child task's exit stops the run's main task.
 """
 function request_exit(n)
     code = Int32(n)    # the same conversion julia's ccall(:jl_exit, ..., (Int32,), n) makes
     run = current_run()
     run === nothing && ccall(:jl_exit, Cvoid, (Int32,), code)
     run = run::Run
-    run.exit_code === nothing && (run.exit_code = code)
+    if run.exit_code === nothing
+        run.exit_code = code
+        try
+            run_atexit_hooks!(run, code)
+        catch
+        end
+        # What the run printed before exit() stays; nothing after it is seen.
+        for o in (run.out, run.err)
+            o isa RunOutput && try
+                flush(o)
+            catch
+            end
+        end
+        run.exited = true
+    end
     run.repl === nothing || force_eof!(run.inp::RunInput)
     t = run.task
     if t !== nothing && t !== current_task() && run.repl === nothing
-        deliver_exception!(run, RunExit(code))
+        deliver_exception!(run, RunExit(run.exit_code))
     end
-    throw(RunExit(code))
+    throw(RunExit(run.exit_code))
+end
+
+"""
+After exit(): a write or read of the run's code unwinds it again with RunExit
+(a REPL's own drawing goes nowhere instead: its frontend must be left to end).
+"""
+function exit_output_check(run::Run)
+    run.repl === nothing && throw(RunExit(run.exit_code::Int32))
+    return devnull
 end
 
 """Ctrl-C (INTERRUPT), CANCEL_RUN, or the client vanishing."""

@@ -78,6 +78,7 @@ function out_target(p::ScopedOutput)
     run === nothing && return p.which == 1 ? WORKER_STDOUT[] : WORKER_STDERR[]
     # A task that outlived its run: julia's process would have exited, so its output goes nowhere.
     run.state === :finished && return devnull
+    run.exited && return exit_output_check(run)
     return p.which == 1 ? run.out::RunOutput : run.err::RunOutput
 end
 
@@ -85,6 +86,7 @@ function in_target(::ScopedInput)
     run = current_run()
     run === nothing && return WORKER_STDIN[]
     run.state === :finished && return devnull
+    run.exited && return exit_output_check(run)
     return run.inp::RunInput
 end
 
@@ -134,6 +136,7 @@ function install_stdio_proxies!()
     WORKER_STDIN[] = stdin
     WORKER_STDOUT[] = stdout
     WORKER_STDERR[] = stderr
+    install_log_fds!()
     for fd in 0:2
         SAVED_FDS[fd+1] = ccall(:dup, Cint, (Cint,), fd)
     end

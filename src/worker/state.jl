@@ -28,10 +28,12 @@ mutable struct Run
     exit_on_sigint::Bool                     # julia's exit_on_sigint(true) phase: program file running
     died_of_sigint::Bool                     # an interrupt hit the run in that phase
     exit_code::Union{Nothing,Int32}          # first exit(n) of the run
+    exited::Bool                             # exit() ran its hooks: the run's output is closed to its code
     interrupt_pending::Threads.Atomic{Bool}  # an interrupt the run's next write/read raises
     client_gone::Bool                        # control stream closed before EXIT: RUN_DONE kind 2
     repl::Any                                # the LineEditREPL/BasicREPL of a REPL run
     repl_backend::Any
+    fds_redirected::Bool                     # fds 0-2 point at this run's streams (runfds.jl)
     atexit_before::Vector{Any}
     replhooks_before::Vector{Any}
 end
@@ -43,8 +45,8 @@ function Run(spec::RunSpec)
     end
     return Run(spec, token_key(spec.token), switches, :pending, Union{Nothing,IO}[nothing, nothing, nothing, nothing],
         nothing, ReentrantLock(), false, Channel{Bool}(typemax(Int)), nothing, Threads.Condition(),
-        nothing, nothing, nothing, nothing, nothing, false, false, false, nothing,
-        Threads.Atomic{Bool}(false), false, nothing, nothing, Any[], Any[])
+        nothing, nothing, nothing, nothing, nothing, false, false, false, nothing, false,
+        Threads.Atomic{Bool}(false), false, nothing, nothing, false, Any[], Any[])
 end
 
 hasflag(run::Run, bit::UInt32) = (run.spec.flags & bit) != 0

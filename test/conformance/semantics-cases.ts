@@ -255,4 +255,24 @@ export const semanticsCases: ConformanceCase[] = [
       expect(out.stderr).not.toMatch(/DaemonWorker|flush_locked!|RunOutput|ScopedOutput/);
     },
   },
+  {
+    name: "child processes and C output reach the run's streams, in order with its own output",
+    only: "julia",
+    body: async (w) => {
+      const code = 'println("a"); run(`echo b`); println("c"); ccall(:puts, Cint, (Cstring,), "d"); run(`sh -c "echo e >&2"`); println(stderr, "f"); print(read(`echo g`, String))';
+      // libc buffers a socket's stdout fully: puts' line comes out at the end of the run, as in julia on a pipe.
+      expectOutcome(await w.run({ actions: e(code) }), { stdout: "a\nb\nc\ng\nd\n", stderr: "e\nf\n", code: 0 });
+      expectOutcome(await w.run({ actions: e('println("next")') }), { stdout: "next\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "exit(n) is final: a catch or finally after it shows nothing; atexit hooks run; exits in tasks end the run",
+    only: "julia",
+    body: async (w) => {
+      expectOutcome(await w.run({ actions: e('try exit(5) catch; println("caught") end') }), { stdout: "", stderr: "", code: 5 });
+      expectOutcome(await w.run({ actions: e('atexit(() -> println("hook")); try; exit(3); finally; println("fin"); end') }), { stdout: "hook\n", stderr: "", code: 3 });
+      expectOutcome(await w.run({ actions: e('fetch(@async exit(6)); println("no")') }), { stdout: "", stderr: "", code: 6 });
+      expectOutcome(await w.run({ actions: e('println("x"); f() = exit(300); f()') }), { stdout: "x\n", stderr: "", code: 44 });
+    },
+  },
 ];
