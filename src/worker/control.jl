@@ -232,6 +232,7 @@ function run_worker(conductor_path::AbstractString)
     delete!(ENV, "JULIA_DAEMON_WORKER_ID")
     delete!(ENV, "JULIA_DAEMON_WORKER_SECRET")
     grace = something(tryparse(Float64, get(ENV, "JULIA_DAEMON_WORKER_GRACE", "")), DEFAULT_GRACE_S)
+    SERIAL_FROM_CONDUCTOR[] = get(ENV, "JULIA_DAEMON_WORKER_MAXCLIENTS", "") == "1"
     revise_default = truthy_env(get(ENV, "JULIA_DAEMON_REVISE", "no"))
     if isempty(id)
         println(stderr, "julia-daemon worker: JULIA_DAEMON_WORKER_ID is not set; this program is started by juliaconductor")

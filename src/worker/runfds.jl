@@ -15,9 +15,9 @@ libc_stdout() = unsafe_load(cglobal(:stdout, Ptr{Cvoid}))
 set_cstdout_buffering(mode::Cint) = ccall(:setvbuf, Cint, (Ptr{Cvoid}, Ptr{UInt8}, Cint, Csize_t), libc_stdout(), C_NULL, mode, 0)
 
 """Runs one run at a time: below 1.11 always (no task-scoped stdio), else when the conductor says so."""
-serial_runs() = capabilities() & CAPABILITY_CONCURRENT_RUNS == 0 ||
-    get(ENV, "JULIA_DAEMON_WORKER_MAXCLIENTS", "") == "1" || SERIAL_FROM_ENV[]
-const SERIAL_FROM_ENV = Ref(false)
+serial_runs() = capabilities() & CAPABILITY_CONCURRENT_RUNS == 0 || SERIAL_FROM_CONDUCTOR[]
+"""JULIA_DAEMON_WORKER_MAXCLIENTS=1 from the conductor (read once at start-up, before user code owns ENV)."""
+const SERIAL_FROM_CONDUCTOR = Ref(false)
 
 flush_cstdio() = ccall(:fflush, Cint, (Ptr{Cvoid},), C_NULL)
 

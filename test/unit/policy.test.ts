@@ -70,7 +70,7 @@ describe("worker argv and env", () => {
   test("start-up env comes from the client, never the conductor; id and secret are added", () => {
     const shape = workerShape(parseJuliaArgs(["-e", "1"]), "", { JULIA_DEPOT_PATH: "/client/depot" });
     const env = spawnEnv({ PATH: "/bin", JULIA_PROJECT: "/conductor/p", JULIA_NUM_THREADS: "8" }, shape, config, "id1", "sec");
-    expect(env).toEqual({ PATH: "/bin", JULIA_DEPOT_PATH: "/client/depot", JULIA_DAEMON_WORKER_ID: "id1", JULIA_DAEMON_WORKER_SECRET: "sec", JULIA_DAEMON_WORKER_GRACE: "60" });
+    expect(env).toEqual({ PATH: "/bin", JULIA_DEPOT_PATH: "/client/depot", JULIA_DAEMON_WORKER_ID: "id1", JULIA_DAEMON_WORKER_SECRET: "sec", JULIA_DAEMON_WORKER_GRACE: "60", JULIA_DAEMON_WORKER_MAXCLIENTS: "1" });
   });
   test("invalid numbers are refused with their source and range", () => {
     expect(() => loadConfig({ JULIA_DAEMON_WORKER_MAXCLIENTS: "-1" }, 1)).toThrow(/JULIA_DAEMON_WORKER_MAXCLIENTS="-1" is invalid \(from environment JULIA_DAEMON_WORKER_MAXCLIENTS\): expected an integer from 0 to/);

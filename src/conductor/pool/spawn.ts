@@ -54,6 +54,8 @@ export function spawnEnv(base: Record<string, string | undefined>, shape: Worker
   env.JULIA_DAEMON_WORKER_ID = id;
   env.JULIA_DAEMON_WORKER_SECRET = secret;
   env.JULIA_DAEMON_WORKER_GRACE = String(config.workerGraceS);
+  // A worker given one run at a time points fds 0-2 at each run (child processes, C output).
+  env.JULIA_DAEMON_WORKER_MAXCLIENTS = String(config.maxClients);
   return env;
 }
 
