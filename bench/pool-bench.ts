@@ -164,7 +164,7 @@ async function p5(): Promise<void> {
     };
     const once = async (project: string) => {
       const a = await pool.acquire(req(project));
-      pool.onRunDone(a.worker.channel!, { token: a.token, kind: 0, value: 0 });
+      pool.onRunDone(a.worker.channel!, { token: a.token, kind: 0, value: 0, flags: 0 });
     };
     for (let i = 0; i < n; i++) await once(`/p${i}`); // n idle workers, one per project
     const xs: number[] = [];

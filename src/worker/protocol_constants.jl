@@ -3,11 +3,12 @@
 #     bun tools/gen-julia-constants.ts
 # (test/unit/worker-julia.test.ts fails while this file is stale).
 
-const PROTOCOL_VERSION = UInt16(1)
+const PROTOCOL_VERSION = UInt16(2)
 const PREAMBLE_BYTES = 6
 const FRAME_HEADER_BYTES = 5
 const MAX_FRAME_BYTES = 16777216
 const TOKEN_BYTES = 16
+const READ_CREDIT_OPEN = UInt32(0xffffffff)  # READ_CREDIT value: open credit
 
 # Channel magics (4 ASCII bytes)
 const MAGIC_CLIENT = UInt8[0x4a, 0x44, 0x63, 0x6c]  # "JDcl"
@@ -41,6 +42,7 @@ const FRAME_EXIT = UInt8(0x40)
 const FRAME_RAW_MODE = UInt8(0x41)
 const FRAME_SIZE_QUERY = UInt8(0x42)
 const FRAME_READ_CREDIT = UInt8(0x43)
+const FRAME_INTERRUPT_BY_SIGNAL = UInt8(0x44)
 const FRAME_INTERRUPT = UInt8(0x50)
 const FRAME_RAW_ACK = UInt8(0x51)
 const FRAME_SIZE = UInt8(0x52)
@@ -78,6 +80,9 @@ const ACTION_LOAD = UInt8(3)
 const EXITKIND_CODE = UInt8(0)
 const EXITKIND_SIGNAL = UInt8(1)
 const EXITKIND_ABANDONED = UInt8(2)
+
+# RUN_DONE flag bits (u8)
+const RUNDONE_FLAG_RETIRE = UInt8(1)
 
 # PROGRESS phases (u8)
 const PHASE_STARTING = UInt8(1)
@@ -146,6 +151,7 @@ const FRAME_NAMES = Dict{UInt8,String}(
     0x41 => "RAW_MODE",
     0x42 => "SIZE_QUERY",
     0x43 => "READ_CREDIT",
+    0x44 => "INTERRUPT_BY_SIGNAL",
     0x50 => "INTERRUPT",
     0x51 => "RAW_ACK",
     0x52 => "SIZE",

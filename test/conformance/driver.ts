@@ -126,7 +126,7 @@ export class World {
     await drive?.(client);
     const outcome = await client.done();
     const doneFrame = await this.conn.expectFrame(Frame.RUN_DONE);
-    expect(decodeRunDone(doneFrame.payload)).toEqual({ token: spec.token, kind: outcome.exit.kind, value: outcome.exit.value });
+    expect(decodeRunDone(doneFrame.payload)).toEqual({ token: spec.token, kind: outcome.exit.kind, value: outcome.exit.value, flags: 0 });
     expect({ runDoneBeforeExit: outcome.runDoneFirst }).toEqual({ runDoneBeforeExit: true });
     return outcome;
   }

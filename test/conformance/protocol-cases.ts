@@ -34,7 +34,7 @@ export const protocolCases: ConformanceCase[] = [
   {
     name: "HELLO: JDwk preamble, id, secret, pid, version, capabilities, run socket 0600",
     body: async (w) => {
-      expect(new TextDecoder().decode(w.conn.preamble!)).toBe("JDwk\x01\x00");
+      expect(new TextDecoder().decode(w.conn.preamble!)).toBe("JDwk\x02\x00");
       expect(w.hello).toMatchObject({ registration: 0, workerId: "w1", secret: "s3cret", pid: w.pid, runSocket: join(w.dir, "w-w1.sock"), activeRuns: 0 });
       expect(w.hello.juliaVersion).toMatch(/^\d+\.\d+\.\d+/);
       // Concurrent runs need task-scoped stdio: ScopedValues, Julia 1.11 (the double always has it).
@@ -114,7 +114,7 @@ export const protocolCases: ConformanceCase[] = [
       const second = await w.openStream(spec.token, 2);
       expect((await second.status).status).toBe(StreamStatus.DUPLICATE);
       w.conn.send(encodeFrame(Frame.CANCEL_RUN, spec.token));
-      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0 });
+      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0, flags: 0 });
       const late = await w.openStream(spec.token, 3);
       expect((await late.status).status).toBe(StreamStatus.BAD_TOKEN);
     },
@@ -125,7 +125,7 @@ export const protocolCases: ConformanceCase[] = [
       const { spec, client } = await w.startRun({ actions: e("exit(5)") });
       const out = await client.done();
       const done = await w.conn.expectFrame(Frame.RUN_DONE);
-      expect(decodeRunDone(done.payload)).toEqual({ token: spec.token, kind: ExitKind.CODE, value: out.exit.value });
+      expect(decodeRunDone(done.payload)).toEqual({ token: spec.token, kind: ExitKind.CODE, value: out.exit.value, flags: 0 });
       expect(out.exit.value & 0xff).toBe(5);
       expect(out.runDoneFirst).toBe(true);
       expect(out.controlFrames.at(-1)).toBe(Frame.EXIT);
@@ -139,7 +139,7 @@ export const protocolCases: ConformanceCase[] = [
       await client.waitStdout("ready\n");
       w.conn.send(encodeFrame(Frame.CANCEL_RUN, spec.token));
       const out = await client.done();
-      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.CODE, value: out.exit.value });
+      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.CODE, value: out.exit.value, flags: 0 });
       expectOutcome(out, { stdout: "ready\nInterruptException\n", stderr: "", code: 0 });
     },
   },
@@ -216,7 +216,7 @@ export const protocolCases: ConformanceCase[] = [
       const { spec, client } = await w.startRun({ actions: e(L(readySleep)) });
       await client.waitStdout("ready\n");
       client.closeStream(1);
-      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0 });
+      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0, flags: 0 });
       expectOutcome(await w.run({ actions: e('println("next")') }), { stdout: "next\n", code: 0 });
     },
   },

@@ -198,7 +198,7 @@ async function boot(extraArgs: string[] = [], env: Record<string, string> = {}):
   const proc = spawnDouble(conductor.path, extraArgs, env);
   const conn = (await conductor.connections.next("the worker's control connection"))!;
   const hello = decodeHello(await conn.expect(Frame.HELLO));
-  expect(decoder.decode(conn.preamble!)).toBe("JDwk\x01\x00");
+  expect(decoder.decode(conn.preamble!)).toBe("JDwk\x02\x00");
   expect(hello).toEqual({
     registration: 0,
     workerId: "w1",
@@ -249,7 +249,7 @@ async function run(w: World, over: Partial<RunSpec>, drive?: (c: RunClient) => P
   await drive?.(client);
   const outcome = await client.done();
   const done = decodeRunDone(await w.conn.expect(Frame.RUN_DONE));
-  expect(done).toEqual({ token: spec.token, kind: outcome.exit.kind, value: outcome.exit.value });
+  expect(done).toEqual({ token: spec.token, kind: outcome.exit.kind, value: outcome.exit.value, flags: 0 });
   return outcome;
 }
 
@@ -435,7 +435,7 @@ describe("worker double: runs", () => {
     const { spec, client } = await startRun(w, { actions: e('println("ready"); await sleep(60)') });
     await client.waitStdout("ready\n");
     client.closeStream(Stream.CONTROL);
-    expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0 });
+    expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0, flags: 0 });
     expect((await run(w, { actions: e('println("next")') })).stdout).toBe("next\n");
   });
 
@@ -483,7 +483,7 @@ describe("worker double: control channel", () => {
     const second = await openStream(w.runSocket, spec.token, Stream.STDIN);
     expect((await second.status).status).toBe(StreamStatus.DUPLICATE);
     w.conn.send(encodeFrame(Frame.CANCEL_RUN, spec.token));
-    expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0 });
+    expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0, flags: 0 });
   });
 
   test("streams that never connect: RUN_DONE abandoned", async () => {
@@ -491,7 +491,7 @@ describe("worker double: control channel", () => {
     const spec = runSpec(w, { actions: e("1") });
     w.conn.send(encodeRun(spec));
     await w.conn.expect(Frame.RUN_ACCEPTED);
-    expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0 });
+    expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.ABANDONED, value: 0, flags: 0 });
   });
 
   test("re-registers with the same id and secret after the control channel closes", async () => {

@@ -95,7 +95,7 @@ function world(over: Partial<PoolSettings> = {}, opts: WorldOptions = {}) {
   const runOnce = async (project: string, ms = 1000) => {
     const a = await pool.acquire(request(project));
     t += ms;
-    pool.onRunDone(a.worker.channel!, { token: a.token, kind: 0, value: 0 });
+    pool.onRunDone(a.worker.channel!, { token: a.token, kind: 0, value: 0, flags: 0 });
     return a.worker;
   };
   return { pool, launches, probes, request, runOnce, advance: (ms: number) => void (t += ms), get now() { return t; } };
@@ -166,12 +166,12 @@ describe("capacity", () => {
     await tick();
     expect(p1).toEqual(["waiting for a free worker"]);
     expect(w.pool.queue.length).toBe(2);
-    w.pool.onRunDone(first.worker.channel!, { token: first.token, kind: 0, value: 0 });
+    w.pool.onRunDone(first.worker.channel!, { token: first.token, kind: 0, value: 0, flags: 0 });
     const gotB = await b;
     expect(w.launches[0]!.channel.shutdowns).toEqual([Shutdown.SOFT]); // /a retired softly to make room
     expect(gotB.worker.shape.project).toBe("/b");
     expect(order).toEqual(["b"]);
-    w.pool.onRunDone(gotB.worker.channel!, { token: gotB.token, kind: 0, value: 0 });
+    w.pool.onRunDone(gotB.worker.channel!, { token: gotB.token, kind: 0, value: 0, flags: 0 });
     expect((await c).worker.shape.project).toBe("/c");
     expect(order).toEqual(["b", "c"]);
   });
@@ -181,7 +181,7 @@ describe("capacity", () => {
     const first = await w.pool.acquire(w.request("/a"));
     const again = w.pool.acquire(w.request("/a"));
     await tick();
-    w.pool.onRunDone(first.worker.channel!, { token: first.token, kind: 0, value: 0 });
+    w.pool.onRunDone(first.worker.channel!, { token: first.token, kind: 0, value: 0, flags: 0 });
     expect((await again).worker.id).toBe(first.worker.id);
     expect(w.launches.length).toBe(1);
   });
@@ -189,7 +189,7 @@ describe("capacity", () => {
   test("idle live sessions are never sacrificed: the pool goes over the cap instead", async () => {
     const w = world({ maxWorkers: 1, reserve: false });
     const s = await w.pool.acquire(w.request("/a", [], "mysession"));
-    w.pool.onRunDone(s.worker.channel!, { token: s.token, kind: 0, value: 0 });
+    w.pool.onRunDone(s.worker.channel!, { token: s.token, kind: 0, value: 0, flags: 0 });
     const other = await w.pool.acquire(w.request("/b"));
     expect(other.worker.id).not.toBe(s.worker.id);
     expect(w.pool.workers.size).toBe(2);
@@ -213,7 +213,7 @@ describe("idle lifetime", () => {
     const w = world({ reserve: false });
     const s = await w.pool.acquire(w.request("/a", [], "x"));
     w.advance(10);
-    w.pool.onRunDone(s.worker.channel!, { token: s.token, kind: 0, value: 0 });
+    w.pool.onRunDone(s.worker.channel!, { token: s.token, kind: 0, value: 0, flags: 0 });
     w.advance(91_000);
     w.pool.upkeep.tick();
     expect(s.worker.label).toBeNull();

@@ -27,12 +27,14 @@ const cases: [string, Uint8Array, (payload: Uint8Array) => unknown, unknown][] =
   ["activate", P.encodeActivate({ id: 3, project: "/home/u/proj/Project.toml" }), P.decodeActivate, { id: 3, project: "/home/u/proj/Project.toml" }],
   ["run", P.encodeRun({ id: 4, token, flags: P.RunFlag.STDOUT_TTY | P.RunFlag.HAS_PROGRAM, clientPid: 4242, cwd: "/w", env: ["A=1"], actions: [[P.Action.EVAL, "x=1"], [P.Action.LOAD, "a.jl"]], programFile: "s.jl", args: ["--", "z"], switches: [["color", "yes"]], session: "" }), P.decodeRun,
     { id: 4, token, flags: 0b1000010, clientPid: 4242, cwd: "/w", env: ["A=1"], actions: [[1, "x=1"], [3, "a.jl"]], programFile: "s.jl", args: ["--", "z"], switches: [["color", "yes"]], session: "" }],
-  ["run-done", P.encodeRunDone({ token, kind: P.ExitKind.SIGNAL, value: 2 }), P.decodeRunDone, { token, kind: 1, value: 2 }],
+  ["run-done", P.encodeRunDone({ token, kind: P.ExitKind.SIGNAL, value: 2, flags: P.RunDoneFlag.RETIRE }), P.decodeRunDone, { token, kind: 1, value: 2, flags: 1 }],
   ["reply-error", P.encodeReplyError({ id: 0, code: P.ErrorCode.UNEXPECTED, message: "unknown frame 0x99" }), P.decodeReplyError, { id: 0, code: 5, message: "unknown frame 0x99" }],
   ["exit", P.encodeExit({ kind: P.ExitKind.CODE, value: 255 }), P.decodeExit, { kind: 0, value: 255 }],
   ["raw-mode", P.encodeFlag(P.Frame.RAW_MODE, true), P.decodeFlag, true],
   ["size", P.encodeSize({ rows: 50, cols: 132 }), P.decodeSize, { rows: 50, cols: 132 }],
   ["read-credit", P.encodeReadCredit(65536), P.decodeReadCredit, 65536],
+  ["read-credit-open", P.encodeReadCredit(P.READ_CREDIT_OPEN), P.decodeReadCredit, 0xffffffff],
+  ["interrupt-by-signal", P.encodeEmpty(P.Frame.INTERRUPT_BY_SIGNAL), () => undefined, undefined],
 ];
 
 const toHex = (b: Uint8Array) => Buffer.from(b).toString("hex").replace(/(.{2})/g, "$1 ").replace(/((?:.. ){16})/g, "$1\n").trim() + "\n";

@@ -2,7 +2,9 @@
 // the prose form of this file; the Julia worker's constants are generated
 // from it (build.ts), so a value changed here changes everywhere.
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** The protocol version before this one: a client asks an old conductor to hand over behind it (§3.3). */
+export const PREVIOUS_PROTOCOL_VERSION = 1;
 
 /** Four ASCII bytes that open each kind of channel. */
 export const Magic = {
@@ -56,6 +58,7 @@ export const Frame = {
   RAW_MODE: 0x41,
   SIZE_QUERY: 0x42,
   READ_CREDIT: 0x43,
+  INTERRUPT_BY_SIGNAL: 0x44,
   INTERRUPT: 0x50,
   RAW_ACK: 0x51,
   SIZE: 0x52,
@@ -87,6 +90,12 @@ export const Action = { EVAL: 1, PRINT: 2, LOAD: 3 } as const;
 
 /** RUN_DONE / EXIT kinds. */
 export const ExitKind = { CODE: 0, SIGNAL: 1, ABANDONED: 2 } as const;
+
+/** RUN_DONE flag bits: RETIRE — the run's code would not stop; retire the worker. */
+export const RunDoneFlag = { RETIRE: 1 << 0 } as const;
+
+/** READ_CREDIT value for open credit: forward a tty stdin freely until the next finite credit. */
+export const READ_CREDIT_OPEN = 0xffffffff;
 
 /** PROGRESS phases. */
 export const Phase = { STARTING: 1, QUEUED: 2, ACTIVATING: 3, CONNECTING: 4 } as const;

@@ -108,11 +108,13 @@ export interface RunDone {
   token: Uint8Array;
   kind: number;
   value: number;
+  /** RunDoneFlag bits (version 2); RETIRE: retire this worker */
+  flags: number;
 }
-export const encodeRunDone = (m: RunDone) => frame(Frame.RUN_DONE, new Writer(24).raw(checkToken(m.token)).u8(m.kind).i32(m.value));
+export const encodeRunDone = (m: RunDone) => frame(Frame.RUN_DONE, new Writer(24).raw(checkToken(m.token)).u8(m.kind).i32(m.value).u8(m.flags));
 export function decodeRunDone(p: Uint8Array): RunDone {
   const r = new Reader(p);
-  const m = { token: r.raw(TOKEN_BYTES), kind: r.u8(), value: r.i32() };
+  const m = { token: r.raw(TOKEN_BYTES), kind: r.u8(), value: r.i32(), flags: r.u8() };
   r.end();
   return m;
 }
