@@ -75,8 +75,8 @@ CASES["run"] = () -> begin
 end
 CASES["run-done"] = () -> begin
     bytes, p = golden_frame("run-done", W.FRAME_RUN_DONE)
-    @test decode_with(d -> (W.get_token!(d), W.get_u8!(d), W.get_i32!(d)), p) == (TOKEN, W.EXITKIND_SIGNAL, Int32(2))
-    @test W.encode_run_done(TOKEN, W.EXITKIND_SIGNAL, 2) == bytes
+    @test decode_with(d -> (W.get_token!(d), W.get_u8!(d), W.get_i32!(d), W.get_u8!(d)), p) == (TOKEN, W.EXITKIND_SIGNAL, Int32(2), W.RUNDONE_FLAG_RETIRE)
+    @test W.encode_run_done(TOKEN, W.EXITKIND_SIGNAL, 2, W.RUNDONE_FLAG_RETIRE) == bytes
 end
 CASES["reply-error"] = () -> begin
     bytes, p = golden_frame("reply-error", W.FRAME_REPLY_ERROR)
@@ -114,6 +114,16 @@ CASES["read-credit"] = () -> begin
     bytes, p = golden_frame("read-credit", W.FRAME_READ_CREDIT)
     @test W.decode_id_only(p) == 65536
     @test W.encode_read_credit(65536) == bytes
+end
+CASES["read-credit-open"] = () -> begin
+    bytes, p = golden_frame("read-credit-open", W.FRAME_READ_CREDIT)
+    @test W.decode_id_only(p) == W.READ_CREDIT_OPEN
+    @test W.encode_read_credit(W.READ_CREDIT_OPEN) == bytes
+end
+CASES["interrupt-by-signal"] = () -> begin
+    bytes, p = golden_frame("interrupt-by-signal", W.FRAME_INTERRUPT_BY_SIGNAL)
+    @test W.decode_empty(p) === nothing
+    @test W.encode_interrupt_by_signal() == bytes
 end
 # ---- the client <-> conductor channel: primitives only ------------------------
 CASES["request"] = () -> begin
