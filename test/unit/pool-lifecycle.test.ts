@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseJuliaArgs } from "../../src/shared/args/index.ts";
 import { DaemonError } from "../../src/shared/errors.ts";
-import { Shutdown } from "../../src/shared/protocol/index.ts";
+import { ExitKind, RunDoneFlag, Shutdown } from "../../src/shared/protocol/index.ts";
 import { renderStatus, snapshot } from "../../src/conductor/status/index.ts";
 import { loadConfig } from "../../src/conductor/config.ts";
 import { poolKey, workerShape } from "../../src/conductor/pool/key.ts";
@@ -246,6 +246,27 @@ describe("health checks", () => {
     await tick();
     expect(a.worker.load).toBe(0);
     expect(a.worker.runs.size).toBe(0);
+  });
+
+  test("RUN_DONE with RETIRE: the worker is retired at once (SHUTDOWN now, SIGTERM) and never runs again", async () => {
+    const w = world({ reserve: false });
+    const a = await w.pool.acquire(w.request("/a"));
+    w.pool.onRunDone(a.worker.channel!, { token: a.token, kind: ExitKind.CODE, value: 3, flags: RunDoneFlag.RETIRE });
+    expect(w.pool.workers.has(a.worker.id)).toBe(false);
+    expect(a.worker.state).toBe("dead");
+    expect(a.worker.runs.size).toBe(0);
+    expect(w.launches[0]!.channel.shutdowns).toEqual([Shutdown.NOW]);
+    expect(w.launches[0]!.signals).toEqual(["SIGTERM"]);
+    const next = await w.runOnce("/a"); // the same project would have reused it
+    expect(next.id).not.toBe(a.worker.id);
+    expect(w.launches.length).toBe(2);
+  });
+
+  test("RUN_DONE without flags leaves the worker in the pool", async () => {
+    const w = world({ reserve: false });
+    const worker = await w.runOnce("/a");
+    expect(w.pool.workers.has(worker.id)).toBe(true);
+    expect(w.launches[0]!.channel.shutdowns).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createError, DaemonError } from "../../shared/errors.ts";
-import { Capability, ErrorCode, Phase, Registration, type Hello, type RunDone } from "../../shared/protocol/index.ts";
+import { Capability, ErrorCode, Phase, Registration, RunDoneFlag, type Hello, type RunDone } from "../../shared/protocol/index.ts";
 import { logger } from "../log.ts";
 import type { WorkerChannel, WorkerEvents } from "../server/worker-channel.ts";
 import { addBusy, emptyUsage, summon, type Usage } from "./budget.ts";
@@ -191,7 +191,10 @@ export class Pool implements WorkerEvents {
 
   onRunDone(channel: WorkerChannel, done: RunDone): void {
     const w = this.byChannel(channel);
-    if (w) this.endRun(w, hex(done.token));
+    if (!w) return;
+    // RETIRE: the run's code caught exit(n) and would not stop; its client has its answer, the worker gets no further run.
+    if (done.flags & RunDoneFlag.RETIRE) this.retire(w, `run ${hex(done.token).slice(0, 8)} would not stop after exit (RUN_DONE RETIRE)`);
+    this.endRun(w, hex(done.token));
   }
 
   /** A run is over (RUN_DONE, or found finished by a PONG): free its slot. */
