@@ -1,5 +1,6 @@
 // End-to-end harness: a private runtime dir per test (short enough for
-// sun_path), the compiled binaries, the worker double, and helpers that
+// sun_path), the compiled binaries, the worker (the double, or the real julia
+// on PATH: a sandbox's `lang`, see lang.ts), and helpers that
 // collect stdout, stderr and the exit status together; `spawn` streams a
 // client's stdout line by line, `RawPeer` speaks raw bytes to a socket.
 // Conductors started by a test are stopped, and anything left of the sandbox
@@ -8,6 +9,7 @@
 import { processAlive } from "../../src/conductor/sys/proc.ts";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from "node:fs";
 import type { Subprocess } from "bun";
+import { JULIA, type Lang, limitFor } from "./lang.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 export const CLIENT = `${ROOT}/dist/juliaclient`;
@@ -22,7 +24,8 @@ export interface Result {
 }
 
 export interface RunOptions {
-  stdin?: string | Uint8Array;
+  /** bytes to feed, or "pipe" to write them while the run goes on (Live.write) */
+  stdin?: string | Uint8Array | "pipe";
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
@@ -35,7 +38,11 @@ export class Sandbox {
   readonly runtime: string;
   readonly env: Record<string, string>;
 
-  constructor(extraEnv: Record<string, string> = {}) {
+  /** `lang` picks the worker executable: the double, or the julia on PATH. */
+  constructor(
+    extraEnv: Record<string, string> = {},
+    readonly lang: Lang = "double",
+  ) {
     this.dir = mkdtempSync("/tmp/jdt-");
     chmodSync(this.dir, 0o700);
     this.runtime = `${this.dir}/rt`;
@@ -45,13 +52,18 @@ export class Sandbox {
       ...base,
       PATH: `${ROOT}/node_modules/.bin:${process.env.PATH ?? "/usr/bin:/bin"}`,
       JULIA_DAEMON_RUNTIME: this.runtime,
-      JULIA_DAEMON_WORKER_EXECUTABLE: DOUBLE,
+      JULIA_DAEMON_WORKER_EXECUTABLE: lang === "julia" ? (JULIA ?? "julia") : DOUBLE,
       XDG_CACHE_HOME: `${this.dir}/cache`,
       // the user's config.toml and state must not leak into tests
       XDG_CONFIG_HOME: `${this.dir}/config`,
       JULIA_DAEMON_STATE_DIR: `${this.dir}/state`,
       ...extraEnv,
     };
+  }
+
+  /** A time limit: `ms` with the double, with julia's start-up and compile slack on top with julia. */
+  limit(ms: number): number {
+    return limitFor(this.lang, ms);
   }
 
   run(args: string[], opts: RunOptions = {}): Promise<Result> {
@@ -73,13 +85,13 @@ export class Sandbox {
     const proc = Bun.spawn([opts.client ?? CLIENT, ...args], {
       cwd: opts.cwd ?? this.dir,
       env: env as Record<string, string>,
-      stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
+      stdin: opts.stdin === undefined ? "ignore" : opts.stdin === "pipe" ? "pipe" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
       stdout: "pipe",
       stderr: "pipe",
-      timeout: opts.timeoutMs ?? 20_000,
+      timeout: opts.timeoutMs ?? this.limit(20_000),
       killSignal: "SIGKILL",
     });
-    return new Live(proc);
+    return new Live(proc, this.limit(10_000));
   }
 
   /** Every live process started for this sandbox (clients, conductor, workers): they carry its runtime dir in their environment. */
@@ -161,7 +173,10 @@ export class Live {
   private outDone: Promise<void>;
   private errText: Promise<string>;
 
-  constructor(readonly proc: Subprocess<"ignore" | Uint8Array, "pipe", "pipe">) {
+  constructor(
+    readonly proc: Subprocess<"ignore" | "pipe" | Uint8Array, "pipe", "pipe">,
+    private readonly lineMs = 10_000,
+  ) {
     this.errText = new Response(proc.stderr).text();
     this.outDone = (async () => {
       const dec = new TextDecoder();
@@ -178,7 +193,7 @@ export class Live {
   }
 
   /** The next line of stdout (without its newline), waiting for it to arrive; throws at EOF. */
-  async line(timeoutMs = 10_000): Promise<string> {
+  async line(timeoutMs = this.lineMs): Promise<string> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const nl = this.stdout.indexOf("\n", this.consumed);
@@ -204,6 +219,14 @@ export class Live {
 
   kill(signal: NodeJS.Signals): void {
     this.proc.kill(signal);
+  }
+
+  /** Writes to the client's stdin (started with `stdin: "pipe"`). */
+  write(text: string): void {
+    const sink = this.proc.stdin;
+    if (typeof sink !== "object" || sink === null || !("write" in sink)) throw new Error('Live.write needs spawn(..., { stdin: "pipe" })');
+    sink.write(text);
+    void sink.flush();
   }
 
   async result(): Promise<Result> {

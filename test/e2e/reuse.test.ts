@@ -1,14 +1,16 @@
 // Warm reuse: consecutive runs land on the same worker process (also when
 // that worker is slow to start), yet each non-session run starts from a clean
-// Main: globals and ARGS of one run are gone in the next.
+// Main: globals and ARGS of one run are gone in the next. With the double and
+// with real julia as the worker (lang.ts).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import { Sandbox } from "./harness.ts";
+import { eachLang } from "./lang.ts";
 
-describe("warm reuse", () => {
+eachLang("warm reuse", ({ lang, L, test }) => {
   let sb: Sandbox;
   beforeAll(() => {
-    sb = new Sandbox();
+    sb = new Sandbox({}, lang);
   });
   afterAll(async () => {
     await sb.stop();
@@ -26,48 +28,56 @@ describe("warm reuse", () => {
   });
 
   test("a global set by one run is gone in the next", async () => {
-    const a = await sb.run(["-e", "x = 1; println(typeof x, ' ', getpid())"]);
-    expect(a.stdout).toMatch(/^number \d+\n$/);
-    const b = await sb.run(["-e", "println(typeof x, ' ', getpid())"]);
+    const a = await sb.run(["-e", L({ double: "x = 1; println(typeof x, ' ', getpid())", julia: 'x = 1; println(typeof(x), " ", getpid())' })]);
+    expect(a.stdout).toMatch(L({ double: /^number \d+\n$/, julia: /^Int64 \d+\n$/ }));
+    const b = await sb.run(["-e", L({ double: "println(typeof x, ' ', getpid())", julia: 'println(@isdefined(x) ? typeof(x) : "undefined", " ", getpid())' })]);
     expect(b.stdout).toBe(`undefined ${a.stdout.split(" ")[1]}`);
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
   });
 
   test("ARGS do not carry over", async () => {
-    const a = await sb.run(["-e", "println(JSON.stringify(ARGS), ' ', getpid())", "one", "two"]);
-    expect(a.stdout).toMatch(/^\["one","two"\] \d+\n$/);
-    const b = await sb.run(["-e", "println(JSON.stringify(ARGS), ' ', getpid())"]);
-    expect(b.stdout).toBe(`[] ${a.stdout.split(" ")[1]}`);
-    const c = await sb.run(["-e", "println(JSON.stringify(ARGS), ' ', getpid())", "three"]);
-    expect(c.stdout).toBe(`["three"] ${a.stdout.split(" ")[1]}`);
+    const show = L({ double: "println(JSON.stringify(ARGS), ' ', getpid())", julia: 'println(repr(ARGS), " ", getpid())' });
+    const a = await sb.run(["-e", show, "one", "two"]);
+    expect(a.stdout).toMatch(L({ double: /^\["one","two"\] \d+\n$/, julia: /^\["one", "two"\] \d+\n$/ }));
+    const pid = a.stdout.split(" ").at(-1);
+    const b = await sb.run(["-e", show]);
+    expect(b.stdout).toBe(`${L({ double: "[]", julia: "String[]" })} ${pid}`);
+    const c = await sb.run(["-e", show, "three"]);
+    expect(c.stdout).toBe(`["three"] ${pid}`);
     expect([a.code, b.code, c.code]).toEqual([0, 0, 0]);
   });
 });
 
-describe("warm reuse with a slow-starting worker", () => {
-  // The conductor's environment reaches its workers: every start costs 3 s.
+eachLang("warm reuse with a slow-starting worker", ({ lang, L, test }) => {
+  // The double is made slow: the conductor's environment reaches its workers,
+  // and every start costs 3 s. A julia worker is slow to start by itself.
   let sb: Sandbox;
   beforeAll(() => {
-    sb = new Sandbox({ JULIA_DOUBLE_STARTUP_MS: "3000" });
+    sb = new Sandbox(L({ double: { JULIA_DOUBLE_STARTUP_MS: "3000" }, julia: {} }), lang);
   });
   afterAll(async () => {
     await sb.stop();
   });
 
-  test("only the first run pays the start-up; the rest reuse its pid", async () => {
-    const t0 = Date.now();
-    const first = await sb.run(["-e", "println(getpid())"]);
-    const cold = Date.now() - t0;
-    expect(first.stdout).toMatch(/^\d+\n$/);
-    expect(first.code).toBe(0);
-    expect(cold).toBeGreaterThanOrEqual(3000);
-    for (let i = 0; i < 2; i++) {
-      const t1 = Date.now();
-      const r = await sb.run(["-e", "println(getpid())"]);
-      expect(r.stdout).toBe(first.stdout);
-      expect(r.code).toBe(0);
-      expect(Date.now() - t1).toBeLessThan(2500);
-    }
-  }, 15_000);
+  test(
+    "only the first run pays the start-up; the rest reuse its pid",
+    async () => {
+      const t0 = Date.now();
+      const first = await sb.run(["-e", "println(getpid())"]);
+      const cold = Date.now() - t0;
+      expect(first.stdout).toMatch(/^\d+\n$/);
+      expect(first.code).toBe(0);
+      // julia's own start (loading and compiling the worker) is never under a second
+      expect(cold).toBeGreaterThanOrEqual(L({ double: 3000, julia: 1000 }));
+      for (let i = 0; i < 2; i++) {
+        const t1 = Date.now();
+        const r = await sb.run(["-e", "println(getpid())"]);
+        expect(r.stdout).toBe(first.stdout);
+        expect(r.code).toBe(0);
+        expect(Date.now() - t1).toBeLessThan(2500);
+      }
+    },
+    15_000,
+  );
 });

@@ -1,30 +1,33 @@
 // Signals sent to the client while its run sleeps: SIGINT kills a program
-// file's run (the client dies by SIGINT, as julia does) but is an
+// file's run (the client dies by SIGINT, docs/julia-semantics.md) but is an
 // InterruptException for -e code (exit 1); SIGTERM makes the client die by
-// SIGTERM. The warm worker survives all of them.
+// SIGTERM. The warm worker survives all of them. With the double and with
+// real julia as the worker (lang.ts).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { expectText } from "../conformance/case.ts";
 import { alive, Sandbox } from "./harness.ts";
+import { eachLang } from "./lang.ts";
 
-let sb: Sandbox;
-beforeAll(() => {
-  sb = new Sandbox();
-  writeFileSync(`${sb.dir}/sleepy.jl`, "println(getpid())\nawait sleep(30)\nprintln(\"not reached\")\n");
-});
-afterAll(async () => {
-  await sb.stop();
-});
+eachLang("signals to the client", ({ lang, L, test }) => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox({}, lang);
+    writeFileSync(`${sb.dir}/sleepy.jl`, L({ double: 'println(getpid())\nawait sleep(30)\nprintln("not reached")\n', julia: 'println(getpid())\nsleep(30)\nprintln("not reached")\n' }));
+  });
+  afterAll(async () => {
+    await sb.stop();
+  });
 
-const SLEEPY_E = 'println(getpid()); await sleep(30); println("not reached")';
+  const SLEEPY_E = L({ double: 'println(getpid()); await sleep(30); println("not reached")', julia: 'println(getpid()); sleep(30); println("not reached")' });
 
-async function nextPid(): Promise<string> {
-  const r = await sb.run(["-e", "println(getpid())"]);
-  expect(r.code).toBe(0);
-  return r.stdout.trim();
-}
+  async function nextPid(): Promise<string> {
+    const r = await sb.run(["-e", "println(getpid())"]);
+    expect(r.code).toBe(0);
+    return r.stdout.trim();
+  }
 
-describe("signals to the client", () => {
   test("SIGINT while a program file sleeps: the client dies by SIGINT; the worker survives", async () => {
     await using live = sb.spawn(["sleepy.jl"]);
     const pid = await live.line();
@@ -43,8 +46,8 @@ describe("signals to the client", () => {
     live.kill("SIGINT");
     const r = await live.result();
     expect(r.stdout).toBe(`${pid}\n`);
-    expect(r.stderr).toContain("InterruptException");
-    expect(r.stderr).toStartWith("ERROR: ");
+    // julia: the exception, then the backtrace of the sleep it interrupted
+    expectText(r.stderr, L({ double: /^ERROR: [\s\S]*InterruptException/, julia: { prefix: "ERROR: InterruptException:\nStacktrace:\n" } }));
     expect(r.code).toBe(1);
     expect(await nextPid()).toBe(pid);
   });
