@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, expect } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { expectText } from "../conformance/case.ts";
+import { expectText, type Text } from "../conformance/case.ts";
 import { Sandbox } from "./harness.ts";
 import { eachLang } from "./lang.ts";
 
@@ -75,7 +75,7 @@ eachLang("evaluation", ({ lang, L, test }) => {
     const r = await sb.run(["-e", 'error("boom")']);
     expect(r.stdout).toBe("");
     // julia follows the message with its backtrace
-    expectText(r.stderr, L({ double: "ERROR: boom\n", julia: { prefix: "ERROR: boom\nStacktrace:\n" } }));
+    expectText(r.stderr, L<Text>({ double: "ERROR: boom\n", julia: { prefix: "ERROR: boom\nStacktrace:\n" } }));
     expect(r.code).toBe(1);
   });
 

@@ -54,7 +54,7 @@ eachLang("warm reuse with a slow-starting worker", ({ lang, L, test }) => {
   // and every start costs 3 s. A julia worker is slow to start by itself.
   let sb: Sandbox;
   beforeAll(() => {
-    sb = new Sandbox(L({ double: { JULIA_DOUBLE_STARTUP_MS: "3000" }, julia: {} }), lang);
+    sb = new Sandbox(L<Record<string, string>>({ double: { JULIA_DOUBLE_STARTUP_MS: "3000" }, julia: {} }), lang);
   });
   afterAll(async () => {
     await sb.stop();

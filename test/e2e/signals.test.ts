@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, expect } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { expectText } from "../conformance/case.ts";
+import { expectText, type Text } from "../conformance/case.ts";
 import { alive, Sandbox } from "./harness.ts";
 import { eachLang } from "./lang.ts";
 
@@ -47,7 +47,7 @@ eachLang("signals to the client", ({ lang, L, test }) => {
     const r = await live.result();
     expect(r.stdout).toBe(`${pid}\n`);
     // julia: the exception, then the backtrace of the sleep it interrupted
-    expectText(r.stderr, L({ double: /^ERROR: [\s\S]*InterruptException/, julia: { prefix: "ERROR: InterruptException:\nStacktrace:\n" } }));
+    expectText(r.stderr, L<Text>({ double: /^ERROR: [\s\S]*InterruptException/, julia: { prefix: "ERROR: InterruptException:\nStacktrace:\n" } }));
     expect(r.code).toBe(1);
     expect(await nextPid()).toBe(pid);
   });
