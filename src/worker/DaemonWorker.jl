@@ -21,6 +21,7 @@ include("runinput.jl")
 include("color.jl")
 include("state.jl")
 include("streams.jl")
+include("baseline.jl")        # process-wide state restored between runs
 include("runfds.jl")         # fds 0-2 of a run: child processes and C output
 include("runexit.jl")
 include("runmodule.jl")
@@ -29,6 +30,7 @@ include("hooks.jl")
 include("run.jl")
 include("exec.jl")
 include("repl.jl")
+include("ttyapis.jl")         # raw!, getpass on the run's terminal
 include("overrides.jl")
 include("control.jl")
 include("precompile.jl")

@@ -143,6 +143,7 @@ function activate_project!(project::String)
         abspath(expanduser(project))
     end
     set_active_project!(p)
+    rebase_project!()
     return nothing
 end
 
@@ -248,6 +249,7 @@ function run_worker(conductor_path::AbstractString)
     install_stdio_proxies!()
     install_overrides!()
     prepare_session_main!()
+    capture_baseline!()
     run_precompile_workload()
     if revise_default
         try

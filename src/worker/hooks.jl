@@ -8,20 +8,29 @@ atexit_lock() = isdefined(Base, :_atexit_hooks_lock) ? Base._atexit_hooks_lock :
 function snapshot_hooks!(run::Run)
     run.atexit_before = @lock atexit_lock() copy(Base.atexit_hooks)
     run.replhooks_before = copy(Base.repl_hooks)
+    run.loaded_before = length(Base.loaded_modules)
     return nothing
 end
 
-"""Removes and returns the hooks added since `before` (by identity), newest first."""
-function take_new_hooks!(list::Vector, before::Vector{Any})
+"""
+Removes and returns the hooks the run's own code added since `before` (by
+identity), newest first. A hook defined in a package (registered by its
+`__init__` while the run loaded it) is process-wide: it stays, and runs when
+the worker exits, as in julia.
+"""
+function take_new_hooks!(list::Vector, before::Vector{Any}, mod::Module)
     seen = Base.IdSet{Any}(before)
-    new = Any[h for h in list if !(h in seen)]
-    isempty(new) || filter!(h -> h in seen, list)
+    root = Base.moduleroot(mod)
+    ours(h) = !(h in seen) && Base.moduleroot(parentmodule(typeof(h))) === root
+    new = Any[h for h in list if ours(h)]
+    isempty(new) || filter!(h -> !ours(h), list)
     return new
 end
 
 """julia runs atexit hooks at process exit; a run is our process, so they run at its end."""
 function run_atexit_hooks!(run::Run, code::Int32)
-    hooks = @lock atexit_lock() take_new_hooks!(Base.atexit_hooks, run.atexit_before)
+    mod = something(run.mod, Main)
+    hooks = @lock atexit_lock() take_new_hooks!(Base.atexit_hooks, run.atexit_before, mod)
     for f in hooks      # atexit pushes to the front: this is julia's LIFO order
         try
             if hasmethod(f, (Cint,))
@@ -36,7 +45,7 @@ function run_atexit_hooks!(run::Run, code::Int32)
             println(stderr)
         end
     end
-    take_new_hooks!(Base.repl_hooks, run.replhooks_before)
+    take_new_hooks!(Base.repl_hooks, run.replhooks_before, mod)
     return nothing
 end
 

@@ -21,8 +21,8 @@ encode_id_only(type::UInt8, id::Integer) = frame_bytes!(put_u32!(Encoder(type), 
 encode_pong(id::Integer, active_runs::Integer) = frame_bytes!(put_u32!(put_u32!(Encoder(FRAME_PONG), id), active_runs))
 encode_reply_error(id::Integer, code::Integer, msg::AbstractString) =
     frame_bytes!(put_str!(put_u16!(put_u32!(Encoder(FRAME_REPLY_ERROR), id), code), one_line(msg)))
-encode_run_done(token::Vector{UInt8}, kind::Integer, value::Integer) =
-    frame_bytes!(put_i32!(put_u8!(put_raw!(Encoder(FRAME_RUN_DONE), token), kind), value))
+encode_run_done(token::Vector{UInt8}, kind::Integer, value::Integer, flags::Integer=0) =
+    frame_bytes!(put_u8!(put_i32!(put_u8!(put_raw!(Encoder(FRAME_RUN_DONE), token), kind), value), flags))
 encode_error(code::Integer, exit_code::Integer, msg::AbstractString, hint::AbstractString="") =
     frame_bytes!(put_str!(put_str!(put_u8!(put_u16!(Encoder(FRAME_ERROR), code), exit_code), one_line(msg)), one_line(hint)))
 
@@ -120,6 +120,7 @@ encode_exit(kind::Integer, value::Integer) = frame_bytes!(put_i32!(put_u8!(Encod
 encode_raw_mode(on::Bool) = frame_bytes!(put_u8!(Encoder(FRAME_RAW_MODE), on ? 1 : 0))
 encode_size_query() = frame_bytes!(Encoder(FRAME_SIZE_QUERY))
 encode_read_credit(n::Integer) = frame_bytes!(put_u32!(Encoder(FRAME_READ_CREDIT), n))
+encode_interrupt_by_signal() = frame_bytes!(Encoder(FRAME_INTERRUPT_BY_SIGNAL))
 
 function decode_flag(p::Vector{UInt8})
     d = Decoder(p)

@@ -46,6 +46,7 @@ function install_overrides!()
     Core.eval(Base, :(active_module() = $(worker_active_module)()))
     install_display_error!(is_exit_stack)
     install_module_context!(worker_active_module)
+    install_tty_raw!()
     Core.eval(Base, :(spawn_opts_inherit(in::Redirectable=RawFD(0), out::Redirectable=RawFD(1), err::Redirectable=RawFD(2)) =
         $(flush_before_spawn)(Any[in, out, err])))
     if isdefined(REPL, :contextual_prompt)

@@ -34,7 +34,7 @@ function replay_frame!(w::WorkerState, run::Run, f::Frame)
         encode_pong(get_u32!(d), get_u32!(d))
     elseif t == FRAME_RUN_DONE
         d = Decoder(f.payload)
-        encode_run_done(get_token!(d), get_u8!(d), get_i32!(d))
+        encode_run_done(get_token!(d), get_u8!(d), get_i32!(d), get_u8!(d))
     elseif t == FRAME_REPLY_ERROR
         d = Decoder(f.payload)
         encode_reply_error(get_u32!(d), get_u16!(d), get_str!(d))
@@ -43,6 +43,8 @@ function replay_frame!(w::WorkerState, run::Run, f::Frame)
         encode_exit(get_u8!(d), get_i32!(d))
     elseif t == FRAME_RAW_MODE
         encode_raw_mode(decode_flag(f.payload))
+    elseif t == FRAME_INTERRUPT_BY_SIGNAL
+        encode_interrupt_by_signal()
     elseif t == FRAME_READ_CREDIT
         encode_read_credit(decode_id_only(f.payload))
     else

@@ -21,7 +21,11 @@ function is_run_control(run::Run, stack)
     for x in stack
         e = unwrap_exception(x.exception)
         e isa RunExit && return true
-        e isa InterruptException && run.died_of_sigint && return true
+        if e isa InterruptException && (run.died_of_sigint || run.exit_on_sigint)
+            # A SIGINT that landed in the program itself (not through interrupt_run!) kills it too.
+            run.died_of_sigint = true
+            return true
+        end
     end
     return false
 end

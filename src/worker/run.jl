@@ -28,10 +28,16 @@ function start_run!(w::WorkerState, run::Run)
     end
     run.inp = RunInput(run.streams[STREAM_STDIN], wanted -> before_stdin_block!(run, wanted))
     run.mod = hasflag(run, RUNFLAG_SESSION) ? Main : take_run_module!(w)
+    # Before any output: this worker cannot read INTERRUPT while the run computes (§5.1).
+    has_interactive_thread() || send_client!(run, encode_interrupt_by_signal())
     redirect_run_fds!(run)
     # run_task! also records its own task first thing: the spawned task may
     # start (and call exit()) before this assignment is visible.
-    run.task = spawn_run_task(() -> run_task!(w, run))
+    # invokelatest: since 1.8 a task inherits its parent's world age, and every worker
+    # task descends from `run_worker`, whose world predates `install_overrides!` (the
+    # REPL prompt, exit, isinteractive overrides) and every package a run loads.
+    # julia enters its REPL and the program the same way (base/client.jl).
+    run.task = spawn_run_task(() -> invokelatest(run_task!, w, run))
     return nothing
 end
 
@@ -60,8 +66,14 @@ end
 """
 EXIT after the output is complete (§5): flush and close stdout/stderr, report
 RUN_DONE to the conductor, then write EXIT and close the control stream.
+`retire`: the run's task is still running (it would not unwind after exit()),
+so RUN_DONE asks the conductor to retire this worker (§4.4).
 """
-function finish_run!(w::WorkerState, run::Run, kind::UInt8, value::Int32)
+function finish_run!(w::WorkerState, run::Run, kind::UInt8, value::Int32; retire::Bool=false)
+    # Once: the run's task unwinding, or the exit deadline (runexit.jl), whichever comes first.
+    claimed = @lock w.lock (run.state === :running ? (run.state = :finishing; true) : false)
+    claimed || return nothing
+    retire |= loaded_foreign_packages(run.loaded_before)
     Base.disable_sigint() do
         try
             flush(run.out::RunOutput)
@@ -89,7 +101,7 @@ function finish_run!(w::WorkerState, run::Run, kind::UInt8, value::Int32)
             run.state = :finished
             delete!(w.runs, run.key)
         end
-        send_control!(w, encode_run_done(run.spec.token, kind, value))
+        send_control!(w, encode_run_done(run.spec.token, kind, value, retire ? RUNDONE_FLAG_RETIRE : 0))
         send_client!(run, encode_exit(kind, value))
         lock(run.ctl_lock)
         try
@@ -182,6 +194,7 @@ function restore_process_state!(w::WorkerState)
     empty!(Base.ARGS)
     setglobal!(Base, :PROGRAM_FILE, "")
     restore_stdio!()
+    restore_baseline!()
     return nothing
 end
 

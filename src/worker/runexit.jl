@@ -38,6 +38,7 @@ function request_exit(n)
             end
         end
         run.exited = true
+        arm_exit_deadline!(run)
     end
     run.repl === nothing || force_eof!(run.inp::RunInput)
     t = run.task
@@ -45,6 +46,24 @@ function request_exit(n)
         deliver_exception!(run, RunExit(run.exit_code))
     end
     throw(RunExit(run.exit_code))
+end
+
+# A run whose code catches exit() and runs on is answered anyway after this delay.
+const EXIT_UNWIND_DEADLINE_S = 2.0
+
+"""
+If the run's task has not unwound from exit() by the deadline, the client is
+answered with the exit code and RUN_DONE asks for this worker's retirement:
+the task cannot be stopped, and the next client must not share a thread with it.
+"""
+function arm_exit_deadline!(run::Run)
+    Timer(EXIT_UNWIND_DEADLINE_S) do _
+        run.state === :running || return
+        code = run.exit_code::Int32
+        log_worker("run from client $(run.spec.client_pid) did not stop after exit($code); retiring")
+        spawn_infra(() -> finish_run!(WORKER[], run, EXITKIND_CODE, code; retire=true))
+    end
+    return nothing
 end
 
 """
@@ -109,6 +128,18 @@ function deliver_exception!(run::Run, exc)
     end
     exc isa InterruptException || return nothing
     run.interrupt_pending[] = true
+    return nothing
+end
+
+"""A SIGINT caught by one of the worker's own tasks interrupts the running run, if any."""
+function forward_stray_interrupt!()
+    isassigned(WORKER) || return nothing
+    w = WORKER[]
+    target = nothing
+    @lock w.lock for r in values(w.runs)
+        r.state === :running && (target = r)
+    end
+    target === nothing || (target::Run).task === current_task() || interrupt_run!(target::Run)
     return nothing
 end
 

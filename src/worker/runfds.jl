@@ -73,8 +73,20 @@ function flush_before_spawn(stdios)
             run.err === nothing || run.err === run.out || flush(run.err)
         catch
         end
+        inherits_stdin = stdios[1] isa RawFD && reinterpret(Cint, stdios[1]) == 0
+        run.fds_redirected && inherits_stdin && open_stdin_credit!(run)
     end
     return stdios
+end
+
+"""
+A child reads the run's stdin socket itself, without asking for credit: a
+client with a tty stdin is told to forward it freely (READ_CREDIT OPEN, §5.1).
+"""
+function open_stdin_credit!(run::Run)
+    hasflag(run, RUNFLAG_STDIN_TTY) || return nothing
+    send_client!(run, encode_read_credit(READ_CREDIT_OPEN))
+    return nothing
 end
 
 # A child given Base.stdout/stderr/stdin (`read(cmd)` passes `stderr`) gets the
@@ -93,6 +105,8 @@ if isdefined(Base, :setup_stdio)
     function Base.setup_stdio(p::ScopedInput, readable::Bool)
         t = in_target(p)
         t isa RunInput || return Base.setup_stdio(t, readable)
+        run = current_run()
+        run isa Run && open_stdin_credit!(run)
         return Base.setup_stdio(something(t.sock, devnull), readable)
     end
 end

@@ -8,7 +8,7 @@ mutable struct Run
     spec::RunSpec
     key::String                              # hex token, the key in WorkerState.runs
     switches::Dict{String,String}
-    state::Symbol                            # :pending, :running, :finished (under WorkerState.lock)
+    state::Symbol                            # :pending, :running, :finishing, :finished (under WorkerState.lock)
     streams::Vector{Union{Nothing,IO}}       # index = stream kind 1..4
     connect_timer::Union{Nothing,Timer}
     # control stream (worker -> client frames are serialised by ctl_lock)
@@ -36,6 +36,7 @@ mutable struct Run
     fds_redirected::Bool                     # fds 0-2 point at this run's streams (runfds.jl)
     atexit_before::Vector{Any}
     replhooks_before::Vector{Any}
+    loaded_before::Int                       # length(Base.loaded_modules) when the run started
 end
 
 function Run(spec::RunSpec)
@@ -46,7 +47,7 @@ function Run(spec::RunSpec)
     return Run(spec, token_key(spec.token), switches, :pending, Union{Nothing,IO}[nothing, nothing, nothing, nothing],
         nothing, ReentrantLock(), false, Channel{Bool}(typemax(Int)), nothing, Threads.Condition(),
         nothing, nothing, nothing, nothing, nothing, false, false, false, nothing, false,
-        Threads.Atomic{Bool}(false), false, nothing, nothing, false, Any[], Any[])
+        Threads.Atomic{Bool}(false), false, nothing, nothing, false, Any[], Any[], 0)
 end
 
 hasflag(run::Run, bit::UInt32) = (run.spec.flags & bit) != 0
@@ -119,13 +120,20 @@ function spawn_run_task(f::Function)
     return schedule(t)
 end
 
-"""Runs `f`, retrying after an InterruptException that a stray SIGINT threw into an infra task."""
+"""
+Runs `f`, retrying after an InterruptException that a SIGINT threw into a
+worker task. Without an interactive thread the client delivers Ctrl-C as
+SIGINT to the worker (docs/protocol.md §5.1 INTERRUPT_BY_SIGNAL); it lands
+in whichever task is on thread 1, so one that lands in the worker's own
+task is passed on to the run it was meant for.
+"""
 function ignoring_interrupts(f::Function)
     while true
         try
             return f()
         catch err
             err isa InterruptException || rethrow()
+            forward_stray_interrupt!()
         end
     end
 end

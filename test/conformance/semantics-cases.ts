@@ -6,8 +6,9 @@
 import { expect } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Action, Frame, RunFlag, encodeEmpty } from "../../src/shared/protocol/index.ts";
+import { Action, ExitKind, Frame, RunFlag, encodeEmpty } from "../../src/shared/protocol/index.ts";
 import { type ConformanceCase, E, atLeast, e, expectOutcome } from "./case.ts";
+import type { RunClient } from "./driver.ts";
 
 const write = (path: string, text: string) => Bun.write(path, text);
 
@@ -274,6 +275,31 @@ export const semanticsCases: ConformanceCase[] = [
       expectOutcome(await w.run({ actions: e('atexit(() -> println("hook")); try; exit(3); finally; println("fin"); end') }), { stdout: "hook\n", stderr: "", code: 3 });
       expectOutcome(await w.run({ actions: e('fetch(@async exit(6)); println("no")') }), { stdout: "", stderr: "", code: 6 });
       expectOutcome(await w.run({ actions: e('println("x"); f() = exit(300); f()') }), { stdout: "x\n", stderr: "", code: 44 });
+    },
+  },
+  {
+    name: "Ctrl-C by signal: a worker without an interactive thread announces INTERRUPT_BY_SIGNAL before any output; SIGINT to it interrupts a loop that never yields, a sleep, and kills a program file",
+    only: "julia",
+    body: async (w) => {
+      if (atLeast(w.juliaVersion, "1.9")) {
+        // The driver gives julia >= 1.9 an interactive thread: INTERRUPT frames are read there.
+        const out = await w.run({ actions: e('println("x")') });
+        expectOutcome(out, { stdout: "x\n", code: 0 });
+        return;
+      }
+      const spin = 'f() = (x = 0; while true; x += 1; end; x); println("ready"); flush(stdout); f()';
+      const interrupted = async (c: RunClient) => {
+        await c.waitStdout("ready\n");
+        expect({ announced: c.interruptBySignal, before: c.stdoutAtAnnounce }).toEqual({ announced: true, before: "" });
+        process.kill(w.pid, "SIGINT");
+      };
+      expectOutcome(await w.run({ actions: e(spin) }, interrupted), { stdout: "ready\n", stderr: { prefix: "ERROR: InterruptException:" }, code: 1 });
+      expectOutcome(await w.run({ actions: e('println("ready"); flush(stdout); sleep(60)') }, interrupted), { stdout: "ready\n", stderr: { prefix: "ERROR: InterruptException:" }, code: 1 });
+      await Bun.write(join(w.dir, "spin.jl"), spin + "\n");
+      const file = await w.run({ flags: RunFlag.HAS_PROGRAM, programFile: "spin.jl" }, interrupted);
+      expectOutcome(file, { stdout: "ready\n", stderr: "", kind: ExitKind.SIGNAL, code: 2 });
+      // The worker serves on.
+      expectOutcome(await w.run({ actions: e('println("after")') }), { stdout: "after\n", stderr: "", code: 0 });
     },
   },
 ];
