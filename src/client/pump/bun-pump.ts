@@ -4,6 +4,7 @@
 // output closes that stream so the worker's next write fails like julia's.
 
 import type { Link } from "../../shared/net/link.ts";
+import { READ_CREDIT_OPEN } from "../../shared/protocol/index.ts";
 import type { Pump, PumpOptions, RunLinks } from "./types.ts";
 
 const HIGH_WATER = 1 << 20;
@@ -81,15 +82,19 @@ export class BunPump implements Pump {
 
   /**
    * A tty is read one chunk per credit, never ahead of the worker, so keys
-   * typed while the run computes stay with the shell after it ends.
+   * typed while the run computes stay with the shell after it ends — or
+   * freely under OPEN credit until the next finite one. (A read already
+   * pending when that arrives cannot be recalled: its chunk uses the credit.)
    */
-  grantCredit(): void {
+  grantCredit(bytes: number): void {
     if (!this.tty) return;
-    this.credits++;
+    this.open = bytes === READ_CREDIT_OPEN;
+    this.credits = this.open ? 0 : this.credits + 1;
     void this.readForCredit();
   }
 
   private credits = 0;
+  private open = false;
   private creditReading = false;
   private ttyReader: { read(): Promise<{ value?: Uint8Array; done: boolean }> } | null = null;
 
@@ -99,10 +104,10 @@ export class BunPump implements Pump {
     this.creditReading = true;
     try {
       const reader = (this.ttyReader ??= Bun.stdin.stream().getReader());
-      while (this.credits > 0 && !this.stopped && !link.isClosed) {
+      while ((this.open || this.credits > 0) && !this.stopped && !link.isClosed) {
         const { value, done } = await reader.read();
         if (done || !value) return void link.out.end();
-        this.credits--;
+        if (!this.open) this.credits = Math.max(0, this.credits - 1);
         if (this.stopped) return;
         link.write(value);
         await link.out.idle();

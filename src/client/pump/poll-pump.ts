@@ -6,6 +6,7 @@
 // (Bun timers would wait; the client sets none during a run.)
 
 import { alloc, errno, libc, type Memory } from "../ffi.ts";
+import { ReadCredit } from "./credit.ts";
 import { adopt, fdKind, SHUT_RDWR, type Adopted } from "./fds.ts";
 import type { Pump, PumpOptions, RunLinks } from "./types.ts";
 
@@ -62,8 +63,7 @@ export class PollPump implements Pump {
   private sock = -1; // the worker's stdin
   private queue: { mem: Memory; off: number }[] = [];
   private queued = 0;
-  private tty = false;
-  private credit = 0;
+  private credit = new ReadCredit(false);
   private inEof = false;
   private stopped = false;
   private aborted = false;
@@ -81,7 +81,7 @@ export class PollPump implements Pump {
     const input = adopt(links.stdin, false);
     this.sock = input.fd;
     this.stopped = input.fd < 0;
-    this.tty = opts.stdinIsTty;
+    this.credit = new ReadCredit(opts.stdinIsTty);
     // Never block before yielding once: a control frame Bun already read may be waiting in a
     // microtask, and blocking then would wait for an epoll event that already happened.
     let block = false;
@@ -101,7 +101,7 @@ export class PollPump implements Pump {
     for (const fd of this.bunFds) add(fd, POLLIN);
     const outSlots = this.outs.map((o) => (o.done ? -1 : o.pending ? add(o.dest, POLLOUT) : add(o.sock, POLLIN)));
     const sockSlot = !this.stopped && this.queue.length ? add(this.sock, POLLOUT) : -1;
-    const wantInput = !this.stopped && !this.inEof && (this.tty ? this.credit > 0 : this.queued < MAX_QUEUED);
+    const wantInput = !this.stopped && !this.inEof && this.credit.mayRead(this.queued, MAX_QUEUED);
     const inSlot = wantInput ? add(0, POLLIN) : -1;
     if (fds.length * 8 > this.pollfds.bytes.length) this.pollfds = alloc(fds.length * 8);
     const v = new DataView(this.pollfds.bytes.buffer);
@@ -152,9 +152,9 @@ export class PollPump implements Pump {
   }
 
   private readIn(): void {
-    const r = libc().read(0, this.inBuf.address, this.tty ? Math.min(this.credit, BUF_BYTES) : BUF_BYTES);
+    const r = libc().read(0, this.inBuf.address, this.credit.limit(BUF_BYTES));
     if (r > 0) {
-      if (this.tty) this.credit = 0; // one read per READ_CREDIT
+      this.credit.spend(); // one read per finite READ_CREDIT
       this.queue.push({ mem: copy(this.inBuf.bytes.subarray(0, r)), off: 0 });
       this.queued += r;
     } else if (r === 0 || (errno() !== EAGAIN && errno() !== EINTR)) {
@@ -183,7 +183,7 @@ export class PollPump implements Pump {
   }
 
   grantCredit(bytes: number): void {
-    if (this.tty) this.credit = bytes;
+    this.credit.grant(bytes); // read synchronously in step(), so no read is ever in flight across a grant
   }
 
   sendInput(bytes: Uint8Array): void {

@@ -13,7 +13,7 @@ export interface RunLinks {
 }
 
 export interface PumpOptions {
-  /** fd 0 is a tty: read it only while the worker holds read credit. */
+  /** fd 0 is a tty: read it only while the worker holds read credit (finite or open). */
   stdinIsTty: boolean;
 }
 
@@ -28,7 +28,11 @@ export interface Pump {
    * closed after EPIPE) and every byte was written out, or after `abort`.
    */
   start(links: RunLinks, opts: PumpOptions): Promise<void>;
-  /** The worker is blocked reading up to `bytes` of stdin (READ_CREDIT). */
+  /**
+   * The worker is blocked reading up to `bytes` of stdin (READ_CREDIT), or
+   * READ_CREDIT_OPEN: read a tty freely until the next finite credit or
+   * `stopInput`. No effect when stdin is not a tty (it is never gated).
+   */
   grantCredit(bytes: number): void;
   /** Bytes for the worker's stdin ahead of what fd 0 has (^C for a raw-mode REPL). */
   sendInput(bytes: Uint8Array): void;

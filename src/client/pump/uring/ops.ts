@@ -8,7 +8,7 @@ import { Op } from "./abi.ts";
 import type { Ring } from "./ring.ts";
 
 export const Kind = { FILL: 1, DRAIN: 2, READ: 3, WRITE: 4, POLL_SRC: 5, POLL_DST: 6, CANCEL: 7 } as const;
-export const EAGAIN = 11, EINVAL = 22;
+export const EAGAIN = 11, EINVAL = 22, EINTR = 4, ECANCELED = 125;
 
 /** Asks the pump to submit what a stream queued (after a call from outside a completion). */
 export type Kick = () => void;
