@@ -34,8 +34,8 @@ async function findConductor(env: Env): Promise<string> {
 
 /** Refuses a conductor run by another user: our environment goes over this socket. */
 function verifyPeer(link: Link, sys: Sys, uid: number, socket: string): Link {
-  const fd = (link.sock as unknown as { fd?: number }).fd;
-  const peer = typeof fd === "number" ? sys.peerUid(fd) : null;
+  const fd = link.fd;
+  const peer = fd === undefined ? null : (sys.peerCred(fd)?.uid ?? null);
   if (peer !== null && peer !== uid) {
     link.close();
     throw createError("NO_PERMISSION", `the conductor socket ${socket} is served by uid ${peer}, not by you (uid ${uid})`, "set JULIA_DAEMON_RUNTIME to a private directory of yours");

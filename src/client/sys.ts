@@ -14,6 +14,11 @@ export interface Winsize {
   rows: number;
   cols: number;
 }
+/** The process that created the other end of a Unix socket (at connect/listen time). */
+export interface PeerCred {
+  pid: number;
+  uid: number;
+}
 
 export interface Sys {
   readonly kind: "ffi" | "portable";
@@ -29,8 +34,8 @@ export interface Sys {
   mkdirPrivate(path: string): void;
   /** lstat facts about `path`, null when it does not exist (or FFI is unavailable). */
   dirFacts(path: string): DirFacts | null;
-  /** uid of the process on the other end of a connected Unix socket, null if unknown. */
-  peerUid(fd: number): number | null;
+  /** SO_PEERCRED of a connected Unix socket: who is at the other end, null if unknown. */
+  peerCred(fd: number): PeerCred | null;
   /** Blocks until an exclusive flock on `path` is held; returns a release function. */
   lockFile(path: string): (() => void) | null;
   /** Replaces the process image; returns only on failure. */
@@ -128,12 +133,13 @@ function ffiSys(): Sys {
       const mode = v.getUint32(modeOffset, true);
       return { isSymlink: (mode & 0o170000) === 0o120000, isDirectory: (mode & 0o170000) === 0o040000, uid: v.getUint32(uidOffset, true), mode };
     },
-    peerUid(fd) {
+    peerCred(fd) {
       const cred = alloc(12).bytes;
       const len = alloc(4).bytes;
       new DataView(len.buffer).setUint32(0, 12, true);
       if (c.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) return null;
-      return new DataView(cred.buffer).getUint32(4, true);
+      const v = new DataView(cred.buffer);
+      return { pid: v.getInt32(0, true), uid: v.getUint32(4, true) };
     },
     lockFile(path) {
       const fd = c.open(cstr(path), O_RDWR | O_CREAT | O_CLOEXEC, 0o600);
@@ -171,7 +177,7 @@ export const portableSys: Sys = {
   winsize: () => null,
   mkdirPrivate() {},
   dirFacts: () => null,
-  peerUid: () => null,
+  peerCred: () => null,
   lockFile: () => () => {},
   exec() {},
   dieBySignal(signo) {

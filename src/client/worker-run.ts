@@ -1,7 +1,8 @@
 // One run on a worker: open the four per-run streams with the route's token,
 // let the pump move stdio, answer the worker's control frames (raw mode,
-// size, read credit), forward Ctrl-C, and finish with the exact exit status
-// once stdout and stderr are drained and EXIT has arrived.
+// size, read credit, interrupt by signal), forward Ctrl-C (interrupt.ts), and
+// finish with the exact exit status once stdout and stderr are drained and
+// EXIT has arrived.
 
 import { createError } from "../shared/errors.ts";
 import {
@@ -24,14 +25,13 @@ import {
 } from "../shared/protocol/index.ts";
 import type { Sys } from "./sys.ts";
 import { FrameStream, Link } from "../shared/net/link.ts";
+import { Interrupter, sigint } from "./interrupt.ts";
 import type { Pump } from "./pump/types.ts";
 import type { Outcome } from "./request.ts";
 import type { Terminal } from "./terminal.ts";
 
 const SIGINT = 2, SIGHUP = 1, SIGTERM = 15;
 const CTRL_C = new Uint8Array([3]);
-const INTERRUPT_STORM = 3;
-const INTERRUPT_WINDOW_MS = 2000;
 
 async function openStream(route: Route, kind: number): Promise<Link> {
   let link: Link;
@@ -68,17 +68,19 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
 
   const stdinTty = sys.isatty(0);
   let exit: ExitMsg | null = null;
-  const interrupts: number[] = [];
+  const interrupter = new Interrupter(route.workerPid, {
+    now: Date.now,
+    sendFrame: () => control.write(encodeEmpty(Frame.INTERRUPT)),
+    peerPid: () => (control.fd === undefined ? null : (sys.peerCred(control.fd)?.pid ?? null)),
+    kill: sigint,
+    retire: () => ctx.request.write(encodeNotify({ event: Notify.RETIRE_WORKER, value: 0 })),
+  });
 
   const size = () => sys.winsize(1) ?? sys.winsize(0) ?? sys.winsize(2) ?? { rows: 24, cols: 80 };
   const onInt = () => {
     // In raw mode the REPL reads ^C itself (ISIG is off); a SIGINT from `kill` reaches it the same way.
     if (terminal.isRaw) return pump.sendInput(CTRL_C);
-    const now = Date.now();
-    interrupts.push(now);
-    while (interrupts.length && now - interrupts[0]! > INTERRUPT_WINDOW_MS) interrupts.shift();
-    control.write(encodeEmpty(Frame.INTERRUPT));
-    if (interrupts.length >= INTERRUPT_STORM && !exit) ctx.request.write(encodeNotify({ event: Notify.RETIRE_WORKER, value: 0 }));
+    interrupter.interrupt(exit !== null);
   };
   const onWinch = () => control.write(encodeSize(size()));
   const onTstp = () => {
@@ -127,6 +129,9 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
           break;
         case Frame.READ_CREDIT:
           pump.grantCredit(decodeReadCredit(f.payload));
+          break;
+        case Frame.INTERRUPT_BY_SIGNAL:
+          interrupter.bySignal();
           break;
         default:
           break; // frames from a newer worker that this client does not know are ignored

@@ -17,6 +17,12 @@ export class Link {
     this.out = new Outbox(sock);
   }
 
+  /** The socket's fd (Bun's undocumented `fd`), for SO_PEERCRED; undefined when Bun does not say. */
+  get fd(): number | undefined {
+    const fd = (this.sock as unknown as { fd?: number }).fd;
+    return typeof fd === "number" && fd >= 0 ? fd : undefined;
+  }
+
   static async dial(path: string): Promise<Link> {
     let link: Link | undefined;
     const sock = await Bun.connect<Link>({
