@@ -13,8 +13,10 @@ import {
   encodeEnv,
   encodePreamble,
   encodeRequest,
+  ErrorCode,
   errorCodeName,
   Frame,
+  PROTOCOL_VERSION,
   RunFlag,
   type Handover,
   type Route,
@@ -27,7 +29,8 @@ import { BUILD_VERSION } from "../shared/version.ts";
 import { ProgressLine } from "./progress.ts";
 
 export type Outcome = { code: number } | { signal: number };
-export type Reply = { route: Route } | { outcome: Outcome } | { handover: Handover };
+/** `badVersion`: the conductor refused our preamble's protocol version (its ERROR message says which it speaks). */
+export type Reply = { route: Route } | { outcome: Outcome } | { handover: Handover } | { badVersion: { message: string } };
 
 export interface Invocation {
   argv: readonly string[];
@@ -82,6 +85,7 @@ async function readReply(frames: FrameStream, link: Link, entries: () => string[
       }
       case Frame.ERROR: {
         const e = decodeError(f.payload);
+        if (e.code === ErrorCode.BAD_VERSION) return { badVersion: { message: e.message } };
         const code = errorCodeName(e.code);
         const kind = code === "WORKER_START_FAILED" ? "WORKER_START_FAILED" : code === "PATH_TOO_LONG" ? "PATH_TOO_LONG" : "REFUSED";
         throw new DaemonError(kind, e.message, e.hint, { exitCode: e.exitCode });
@@ -92,13 +96,14 @@ async function readReply(frames: FrameStream, link: Link, entries: () => string[
   }
 }
 
-export async function sendRequest(link: Link, inv: Invocation, sys: Sys): Promise<Reply> {
+/** REQUEST behind a preamble of `protocolVersion` (an older one only to ask an old conductor to hand over, §3.3). */
+export async function sendRequest(link: Link, inv: Invocation, sys: Sys, protocolVersion = PROTOCOL_VERSION): Promise<Reply> {
   const frames = new FrameStream(link);
   let cached: string[] | null = null;
   const entries = () => (cached ??= envEntries(inv.env));
   // One write: the conductor wakes once and finds the whole request.
   link.write(concatBytes([
-    encodePreamble("CLIENT"),
+    encodePreamble("CLIENT", protocolVersion),
     encodeRequest({
       flags: requestFlags(sys),
       pid: process.pid,

@@ -14,6 +14,7 @@ import { envEntries, sendAdmin, sendRequest, type Outcome } from "./request.ts";
 import { Terminal } from "./terminal.ts";
 import { versionText, workerExecutable } from "./version.ts";
 import { runOnWorker } from "./worker-run.ts";
+import { processGone, settleSkew } from "./skew.ts";
 import { createError } from "../shared/errors.ts";
 
 async function execJulia(argv: readonly string[], env: Env): Promise<Outcome> {
@@ -31,22 +32,6 @@ async function execJulia(argv: readonly string[], env: Env): Promise<Outcome> {
 function signalNumber(name: string): number {
   const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
   return table[name] ?? 15;
-}
-
-/** Waits until `pid` has exited (a zombie counts: init may reap it late). */
-async function processGone(pid: number): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (Date.now() < end) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    const stat = await Bun.file(`/proc/${pid}/stat`).text().catch(() => "");
-    if (!stat || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
-    await Bun.sleep(10);
-  }
-  throw createError("CONDUCTOR_UNAVAILABLE", `the old conductor (pid ${pid}) did not exit after handing over`, `\`kill ${pid}\` and run the command again`);
 }
 
 export async function run(argv: readonly string[], env: Env): Promise<Outcome> {
@@ -94,15 +79,12 @@ export async function run(argv: readonly string[], env: Env): Promise<Outcome> {
     link.close();
     throw e;
   }
-  let reply = await replied;
-  if ("handover" in reply) {
-    // An older conductor stepped down for us, keeping its workers: start ours and ask again.
-    link.close();
-    await processGone(reply.handover.conductorPid);
-    link = await connectConductor(env, sys);
-    reply = await sendRequest(link, { argv, env, cwd: process.cwd() }, sys);
-    if ("handover" in reply) throw createError("PROTOCOL", "the restarted conductor asked to hand over again", "juliaconductor next to juliaclient may be older than it; reinstall both from one build");
-  }
+  let reply;
+  ({ link, reply } = await settleSkew({ link, reply: await replied }, {
+    connect: () => connectConductor(env, sys),
+    ask: (l, version) => sendRequest(l, { argv, env, cwd: process.cwd() }, sys, version),
+    gone: processGone,
+  }));
   if ("outcome" in reply) return reply.outcome;
   const terminal = new Terminal(sys);
   try {
