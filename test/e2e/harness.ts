@@ -33,6 +33,13 @@ export interface RunOptions {
   client?: string;
 }
 
+/**
+ * How long a conductor may take to stop after SIGTERM: it drains runs for up
+ * to JULIA_DAEMON_STOP_TIMEOUT (10 s), then ends each worker softly, SIGTERM
+ * after the kill grace (5 s) and SIGKILL after twice that.
+ */
+const CONDUCTOR_STOP_MS = 30_000;
+
 export class Sandbox {
   readonly dir: string;
   readonly runtime: string;
@@ -99,6 +106,13 @@ export class Sandbox {
     return pidsWithEnv(`JULIA_DAEMON_RUNTIME=${this.runtime}`);
   }
 
+  /** The pids of the workers the conductor's status lists (`--status=json`). */
+  async workerPids(): Promise<number[]> {
+    const r = await this.run(["--status=json"]);
+    if (r.code !== 0) throw new Error(`--status=json exited ${r.code}: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { workers: { pid: number }[] }).workers.map((w) => w.pid);
+  }
+
   /** The live `juliaconductor` processes serving this sandbox's runtime dir. */
   conductors(): number[] {
     return this.processes().filter((pid) => cmdline(pid)[0]?.endsWith("/juliaconductor"));
@@ -112,7 +126,7 @@ export class Sandbox {
       } catch {
         // already gone
       }
-      await waitFor(() => !alive(pid), 10_000);
+      await waitFor(() => !alive(pid), CONDUCTOR_STOP_MS, () => `conductor ${pid} to stop after SIGTERM; the end of its log:\n${this.logTail()}`);
     }
     // Anything this sandbox started and the conductor did not take down with it.
     for (const p of this.processes()) {
@@ -128,16 +142,25 @@ export class Sandbox {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+
+  /** The last lines of the conductor's log, for failure messages. */
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(`${this.env.JULIA_DAEMON_STATE_DIR}/conductor.log`, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no conductor log)";
+    }
+  }
 }
 
 /** Whether `pid` is running. A zombie is dead: detached processes are reaped late by this machine's init. */
 export const alive = processAlive;
 
 /** Waits on a condition (never a fixed sleep for readiness); throws on timeout. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what: string | (() => string) = "condition"): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
     await Bun.sleep(10);
   }
 }

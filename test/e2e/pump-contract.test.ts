@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { alive, CLIENT, IO_URING_AVAILABLE, Sandbox } from "./harness.ts";
+import { alive, CLIENT, IO_URING_AVAILABLE, Sandbox, waitFor } from "./harness.ts";
 
 const MiB = 1 << 20;
 
@@ -178,6 +178,10 @@ describe.each(CONFIGS.filter(([name]) => name !== "uring" || IO_URING_AVAILABLE)
     expect(r.code).toBe(71);
     expect(r.stderr).toContain("juliaclient: error: ");
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(alive(pid)).toBe(false);
+    // The client sees the socket close while the kernel is still tearing the
+    // process down (fds go before it turns zombie): wait for both ends.
+    await waitFor(() => !alive(pid), 5000, `the killed worker ${pid} to be gone`);
+    // The conductor drops it with its run; a stop begun before that would wait out its drain timeout.
+    await waitFor(async () => !(await sb.workerPids()).includes(pid), 5000, `the conductor to drop the killed worker ${pid}`);
   });
 });
