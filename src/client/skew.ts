@@ -25,7 +25,7 @@ export interface SkewDeps {
 
 /** The protocol version a BAD_VERSION message says the conductor speaks ("… (this side speaks 1)"). */
 export function spokenVersion(message: string): number | null {
-  const m = /speaks (\d+)\)?\s*$/.exec(message);
+  const m = /this side speaks (\d+)/.exec(message);
   return m ? Number(m[1]) : null;
 }
 

@@ -61,7 +61,7 @@ export class Peer {
         pe.code === ErrorCode.INTERNAL
           ? "this is a bug in juliaconductor; see its log"
           : pe.code === ErrorCode.BAD_VERSION
-            ? "juliaclient and juliaconductor are different releases: run `juliaconductor stop` so the new binaries take over"
+            ? "juliaclient and juliaconductor are different releases: run `juliaconductor restart` with the new binaries"
             : "is this peer a juliaclient or worker of the same release?";
       this.fail(pe.code, pe.message, hint);
     }

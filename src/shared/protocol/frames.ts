@@ -26,6 +26,7 @@ export function decodePreamble(bytes: Uint8Array, allowed: readonly MagicName[])
   if (!kind) throw new ProtocolError(ErrorCode.BAD_MAGIC, "not a julia-daemon peer (bad magic)");
   const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(4, true);
   if (version !== PROTOCOL_VERSION) {
+    // Keep "this side speaks N": a newer client reads the conductor's version from it (client/skew.ts).
     throw new ProtocolError(ErrorCode.BAD_VERSION, `protocol version ${version} is not supported (this side speaks ${PROTOCOL_VERSION})`);
   }
   return kind;
