@@ -60,3 +60,54 @@ function loaded_foreign_packages(loaded_before::Int)
     b = BASELINE[]
     return Base.active_project() != b.project_file || LOAD_PATH != b.load_path || DEPOT_PATH != b.depot_path
 end
+
+# ---- what the julia launcher added to the environment -----------------------------
+
+"""
+How the executable the conductor started (a wrapper script, say) changed the
+environment before julia ran: for each variable, the prefix it put before the
+value it was given (`LD_LIBRARY_PATH=<lib>:\$LD_LIBRARY_PATH`), or the value it
+set outright. Each run's environment is the client's with the same change
+applied, so `ENV` and child processes see what plain julia started by that
+launcher would see. Learned from JULIA_DAEMON_SPAWN_ENV (the environment the
+conductor passed, hex of NUL-joined `k=v`) against the worker's own.
+"""
+const LAUNCHER_CHANGES = Tuple{String,Symbol,String}[]   # (name, :prefix | :set, text)
+
+function learn_launcher_changes!(baseline::Vector{Pair{String,String}}, spawn_hex::AbstractString)
+    empty!(LAUNCHER_CHANGES)
+    isempty(spawn_hex) && return nothing
+    spawned = Dict{String,String}()
+    bytes = try
+        hex2bytes(spawn_hex)
+    catch
+        return nothing
+    end
+    for kv in split(String(bytes), '\0'; keepempty=false)
+        i = findfirst('=', kv)
+        i === nothing || (spawned[kv[1:i-1]] = kv[i+1:end])
+    end
+    for (k, b) in baseline
+        startswith(k, "JULIA_DAEMON_") && continue
+        s = get(spawned, k, nothing)
+        if s === nothing
+            push!(LAUNCHER_CHANGES, (k, :prefix, b))
+        elseif s != b
+            if !isempty(s) && endswith(b, ":" * s)
+                push!(LAUNCHER_CHANGES, (k, :prefix, b[1:end-length(s)-1]))
+            else
+                push!(LAUNCHER_CHANGES, (k, :set, b))
+            end
+        end
+    end
+    return nothing
+end
+
+"""Applies the launcher's changes to a run's ENV (caller holds the worker lock)."""
+function apply_launcher_changes!()
+    for (k, how, text) in LAUNCHER_CHANGES
+        c = get(ENV, k, "")
+        ENV[k] = how === :set || isempty(c) ? text : string(text, ":", c)
+    end
+    return nothing
+end

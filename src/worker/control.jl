@@ -232,6 +232,8 @@ function run_worker(conductor_path::AbstractString)
     # Both leave the environment before any user code can read them (§4.1).
     delete!(ENV, "JULIA_DAEMON_WORKER_ID")
     delete!(ENV, "JULIA_DAEMON_WORKER_SECRET")
+    spawn_env = get(ENV, "JULIA_DAEMON_SPAWN_ENV", "")
+    delete!(ENV, "JULIA_DAEMON_SPAWN_ENV")
     grace = something(tryparse(Float64, get(ENV, "JULIA_DAEMON_WORKER_GRACE", "")), DEFAULT_GRACE_S)
     SERIAL_FROM_CONDUCTOR[] = get(ENV, "JULIA_DAEMON_WORKER_MAXCLIENTS", "") == "1"
     revise_default = truthy_env(get(ENV, "JULIA_DAEMON_REVISE", "no"))
@@ -243,6 +245,7 @@ function run_worker(conductor_path::AbstractString)
     run_socket = joinpath(dirname(path), "w-$(id).sock")
     w = WorkerState(id, secret, path, run_socket, grace, revise_default)
     WORKER[] = w
+    learn_launcher_changes!(w.baseline_env, spawn_env)
 
     # SIGINT must never kill the worker: it becomes InterruptException (see deliver_exception!).
     Base.exit_on_sigint(false)

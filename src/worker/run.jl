@@ -173,6 +173,7 @@ function apply_process_state_locked!(run::Run)
         i == 1 && continue
         ENV[kv[1:i-1]] = kv[i+1:end]
     end
+    apply_launcher_changes!()
     try
         cd(spec.cwd)
     catch err

@@ -34,15 +34,17 @@ end
 function start_flusher!(o::RunOutput)
     return spawn_infra() do
         while !o.closed
-            wait(o.kick)
+            # ignoring_interrupts: an idle flusher is where a SIGINT meant for the run often lands.
+            ignoring_interrupts(() -> wait(o.kick))
             o.closed && break
             # Coalesce a burst of small writes into one socket write.
-            sleep(0.001)
+            ignoring_interrupts(() -> sleep(0.001))
             o.closed && break
             try
                 flush(o)
-            catch
+            catch err
                 # A broken socket is recorded in `o.broken`; the writer sees the error.
+                err isa InterruptException && forward_stray_interrupt!()
             end
         end
     end

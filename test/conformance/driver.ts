@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { Frame, decodeHello, decodeIdOnly, decodeRunDone, encodeRun, encodeWelcome, type Hello, type RunSpec } from "../../src/shared/protocol/index.ts";
+import { encodeSpawnEnv } from "../../src/conductor/pool/spawn.ts";
 import { atLeast } from "./case.ts";
 import { type ConductorConn, FakeConductor, RunClient, type RunOutcome, type StreamEndpoint, openStream, withTimeout } from "./peers.ts";
 
@@ -39,8 +40,11 @@ export interface Proc {
 /** Starts `<exe> --threads=<spec> --startup-file=no <entry> <sock>` as the conductor would. */
 export function spawnWorker(lang: Lang, sock: string, env: Record<string, string> = {}): Proc {
   const argv = lang === "julia" ? [JULIA!, JULIA_THREADS, "--startup-file=no", JULIA_ENTRY, sock] : [DOUBLE, "--threads=1,1", "--startup-file=no", "/fake/main.jl", sock];
+  const given: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) given[k] = v;
   const proc = Bun.spawn(argv, {
-    env: { ...process.env, JULIA_DAEMON_WORKER_ID: "w1", JULIA_DAEMON_WORKER_SECRET: "s3cret", ...env },
+    // As the conductor does (§4.1): the spawn environment lets the worker learn what a julia wrapper adds.
+    env: { ...given, JULIA_DAEMON_SPAWN_ENV: encodeSpawnEnv(given), JULIA_DAEMON_WORKER_ID: "w1", JULIA_DAEMON_WORKER_SECRET: "s3cret" },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

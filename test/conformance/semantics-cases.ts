@@ -6,7 +6,7 @@
 import { expect } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Action, ExitKind, Frame, RunFlag, encodeEmpty } from "../../src/shared/protocol/index.ts";
+import { Action, ExitKind, Frame, RunDoneFlag, RunFlag, decodeRunDone, encodeEmpty } from "../../src/shared/protocol/index.ts";
 import { type ConformanceCase, E, atLeast, e, expectOutcome } from "./case.ts";
 import type { RunClient } from "./driver.ts";
 
@@ -300,6 +300,31 @@ export const semanticsCases: ConformanceCase[] = [
       expectOutcome(file, { stdout: "ready\n", stderr: "", kind: ExitKind.SIGNAL, code: 2 });
       // The worker serves on.
       expectOutcome(await w.run({ actions: e('println("after")') }), { stdout: "after\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    name: "nothing leaks into the next run: active project, LOAD_PATH, DEPOT_PATH, the global logger, exit_on_sigint",
+    only: "julia",
+    body: async (w) => {
+      const change = 'push!(LOAD_PATH, "/nowhere"); pushfirst!(DEPOT_PATH, "/nowhere"); Base.ACTIVE_PROJECT[] = "/nowhere/Project.toml"; import Logging; Logging.global_logger(Logging.NullLogger()); Base.exit_on_sigint(true); println("changed")';
+      expectOutcome(await w.run({ actions: e(change) }), { stdout: "changed\n", stderr: "", code: 0 });
+      const look = 'println("/nowhere" in LOAD_PATH, " ", "/nowhere" in DEPOT_PATH, " ", Base.ACTIVE_PROJECT[] === nothing); @warn "still logged"';
+      expectOutcome(await w.run({ actions: e(look) }), { stdout: "false false true\n", stderr: /^┌ Warning: still logged\n└ @ /, code: 0 });
+    },
+  },
+  {
+    name: "RUN_DONE RETIRE: a run that loads packages from another environment, and one whose code will not stop after exit(); a package's atexit hook stays process-wide",
+    only: "julia",
+    fresh: true,
+    body: async (w) => {
+      await Bun.write(join(w.dir, "pkgs/HookPkg/src/HookPkg.jl"), 'module HookPkg\n__init__() = atexit(() -> println("pkg hook"))\nend\n');
+      const { spec, client } = await w.startRun({ actions: e(`push!(LOAD_PATH, ${JSON.stringify(join(w.dir, "pkgs"))}); using HookPkg; atexit(() -> println("run hook")); println("loaded")`) });
+      expectOutcome(await client.done(), { stdout: "loaded\nrun hook\n", stderr: "", code: 0 });
+      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: spec.token, kind: ExitKind.CODE, value: 0, flags: RunDoneFlag.RETIRE });
+
+      const stuck = await w.startRun({ actions: e('try; exit(3); catch; end; while true; sleep(0.05); end') });
+      expectOutcome(await stuck.client.done(), { stdout: "", stderr: "", code: 3 });
+      expect(decodeRunDone(await w.conn.expect(Frame.RUN_DONE))).toEqual({ token: stuck.spec.token, kind: ExitKind.CODE, value: 3, flags: RunDoneFlag.RETIRE });
     },
   },
 ];

@@ -7,7 +7,7 @@ import { loadConfig, splitArgs } from "../../src/conductor/config.ts";
 import { poolKey, workerShape } from "../../src/conductor/pool/key.ts";
 import { findProject, resolveProject } from "../../src/conductor/pool/project.ts";
 import { selectWorker, type WorkerView } from "../../src/conductor/pool/select.ts";
-import { spawnArgv, spawnEnv } from "../../src/conductor/pool/spawn.ts";
+import { encodeSpawnEnv, spawnArgv, spawnEnv } from "../../src/conductor/pool/spawn.ts";
 
 const files = new Set(["/home/u/proj/Project.toml", "/home/u/other/JuliaProject.toml", "/home/u/other/Project.toml"]);
 const isFile = (p: string) => files.has(p);
@@ -70,7 +70,9 @@ describe("worker argv and env", () => {
   test("start-up env comes from the client, never the conductor; id and secret are added", () => {
     const shape = workerShape(parseJuliaArgs(["-e", "1"]), "", { JULIA_DEPOT_PATH: "/client/depot" });
     const env = spawnEnv({ PATH: "/bin", JULIA_PROJECT: "/conductor/p", JULIA_NUM_THREADS: "8" }, shape, config, "id1", "sec");
-    expect(env).toEqual({ PATH: "/bin", JULIA_DEPOT_PATH: "/client/depot", JULIA_DAEMON_WORKER_ID: "id1", JULIA_DAEMON_WORKER_SECRET: "sec", JULIA_DAEMON_WORKER_GRACE: "60", JULIA_DAEMON_WORKER_MAXCLIENTS: "1" });
+    expect(env).toEqual({ PATH: "/bin", JULIA_DEPOT_PATH: "/client/depot", JULIA_DAEMON_WORKER_ID: "id1", JULIA_DAEMON_WORKER_SECRET: "sec", JULIA_DAEMON_WORKER_GRACE: "60", JULIA_DAEMON_WORKER_MAXCLIENTS: "1", JULIA_DAEMON_SPAWN_ENV: encodeSpawnEnv({ PATH: "/bin", JULIA_DEPOT_PATH: "/client/depot" }) });
+    // The spawn environment decodes to exactly what the executable was given (before the worker's own keys).
+    expect(Buffer.from(env.JULIA_DAEMON_SPAWN_ENV!, "hex").toString().split("\0").sort()).toEqual(["JULIA_DEPOT_PATH=/client/depot", "PATH=/bin"]);
   });
   test("invalid numbers are refused with their source and range", () => {
     expect(() => loadConfig({ JULIA_DAEMON_WORKER_MAXCLIENTS: "-1" }, 1)).toThrow(/JULIA_DAEMON_WORKER_MAXCLIENTS="-1" is invalid \(from environment JULIA_DAEMON_WORKER_MAXCLIENTS\): expected an integer from 0 to/);

@@ -44,6 +44,11 @@ export function threadsShown(shape: WorkerShape, passed: string | null): string 
   return passed ?? shape.startupEnv.JULIA_NUM_THREADS ?? "1";
 }
 
+/** `k=v` pairs NUL-joined, hex-encoded (an environment value cannot hold a NUL). */
+export function encodeSpawnEnv(env: Record<string, string>): string {
+  return Buffer.from(Object.entries(env).map(([k, v]) => `${k}=${v}`).join("\0")).toString("hex");
+}
+
 /** Variables the conductor's own environment must not leak into a worker's start. */
 const NOT_INHERITED = ["JULIA_PROJECT", ...STARTUP_ENV];
 
@@ -51,6 +56,10 @@ export function spawnEnv(base: Record<string, string | undefined>, shape: Worker
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && !NOT_INHERITED.includes(k)) env[k] = v;
   Object.assign(env, shape.startupEnv);
+  // What the julia executable was given, so the worker can tell what its launcher (a
+  // wrapper script setting LD_LIBRARY_PATH, say) added, and add it to each run's
+  // environment as that launcher would have for plain julia (docs/protocol.md §4.1).
+  env.JULIA_DAEMON_SPAWN_ENV = encodeSpawnEnv(env);
   env.JULIA_DAEMON_WORKER_ID = id;
   env.JULIA_DAEMON_WORKER_SECRET = secret;
   env.JULIA_DAEMON_WORKER_GRACE = String(config.workerGraceS);
