@@ -3,7 +3,7 @@
 // background, or read local files. Waiting is always on a condition (the
 // READY frame, the old conductor's process exiting), never a fixed sleep.
 
-import { createError } from "../../shared/errors.ts";
+import { createError, DaemonError } from "../../shared/errors.ts";
 import { startConductor } from "../../shared/net/autostart.ts";
 import { adminExchange } from "../../shared/net/admin.ts";
 import { Link } from "../../shared/net/link.ts";
@@ -69,9 +69,26 @@ export async function admin(env: Env, args: string[], okIfAbsent: boolean): Prom
   }
 }
 
+/**
+ * A stop by ADMIN; a conductor of another protocol version cannot read that,
+ * so it gets SIGTERM instead, a graceful stop in every version (its workers
+ * could not re-register with us anyway).
+ */
+async function stopAdmin(env: Env, args: string[]): Promise<number> {
+  try {
+    return await admin(env, args, true);
+  } catch (e) {
+    const pid = pidOf(env);
+    if (!(e instanceof DaemonError && e.code === "PROTOCOL") || !pid || !processAlive(pid)) throw e;
+    console.log(`juliaconductor: the running conductor (pid ${pid}) speaks another protocol version; stopping it with SIGTERM`);
+    process.kill(pid, "SIGTERM");
+    return 0;
+  }
+}
+
 export async function stop(env: Env): Promise<number> {
   const pid = pidOf(env);
-  const code = await admin(env, ["stop"], true);
+  const code = await stopAdmin(env, ["stop"]);
   if (pid && !(await gone(pid, 60_000))) throw createError("REFUSED", `the conductor (pid ${pid}) is still running after 60 s`, `\`kill ${pid}\` stops it at once`);
   return code;
 }
@@ -79,7 +96,7 @@ export async function stop(env: Env): Promise<number> {
 export async function restart(env: Env, flags: string[]): Promise<number> {
   const pid = pidOf(env);
   if (await dial(env).then((l) => (l?.close(), !!l))) {
-    await admin(env, ["stop", "keep-workers"], true);
+    await stopAdmin(env, ["stop", "keep-workers"]);
     if (pid && !(await gone(pid, 60_000))) throw createError("REFUSED", `the old conductor (pid ${pid}) did not stop within 60 s`, `\`kill ${pid}\`, then \`juliaconductor start\``);
   }
   return start(env, flags);
