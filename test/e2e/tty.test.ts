@@ -77,16 +77,18 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
         await sb.stop();
       });
 
-      const fresh = () => {
+      /** A new pane, once its shell prompts: tmux finishes the pty's modes (IUTF8) only as the shell starts. */
+      const fresh = async () => {
         pane?.kill();
         pane = Pane.start(sb, {});
+        await pane.see(/^\$ ?$/m);
       };
       const snapshots = () => [readFileSync(`${sb.dir}/before`, "utf8"), readFileSync(`${sb.dir}/after`, "utf8")];
       const clientPid = () => sb.processes().find((p) => cmdline(p)[0] === CLIENT)!;
       const raw = () => waitFor(() => flags(pane.stty("-a")).has("-icanon"), sb.limit(10_000), "raw mode");
 
       test("raw mode clears exactly libuv's flags, keeps OPOST/ONLCR, and the mode comes back", async () => {
-        fresh();
+        await fresh();
         pane.type(command(L({ double: `-e 'await raw_mode(true); println("RAW"); await readline(); await raw_mode(false); println("COOKED"); await readline()'`, julia: "-q" })));
         await pane.see(L({ double: /^RAW\s*$/m, julia: PROMPT }));
         const rawFlags = flags(pane.stty("-a"));
@@ -107,7 +109,7 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
       });
 
       test("worker killed while the terminal is raw: exit 71 and the terminal is restored", async () => {
-        fresh();
+        await fresh();
         pane.type(command(L({ double: `-e 'await raw_mode(true); println("PID", getpid()); await sleep(30)'`, julia: "-q" })));
         if (lang === "julia") {
           await pane.see(PROMPT);
@@ -123,7 +125,7 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
       });
 
       test("typeahead during a run stays with the shell", async () => {
-        fresh();
+        await fresh();
         const prog = L({ double: 'println("WAIT"); await sleep(0.5); println("DONE")', julia: 'println("WAIT"); sleep(0.5); println("DONE")' });
         pane.type(`${CLIENT} -e '${prog}'; read x; echo "GOT[$x]"\n`);
         await pane.see(/^WAIT\s*$/m);
@@ -132,7 +134,7 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
       });
 
       test("window size: answered from TIOCGWINSZ, and follows a resize (SIGWINCH)", async () => {
-        fresh();
+        await fresh();
         pane.type(
           command(
             L({
@@ -152,7 +154,7 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
       });
 
       test("Ctrl-Z while raw (SIGTSTP): cooked while stopped, raw again after fg", async () => {
-        fresh();
+        await fresh();
         const before = pane.stty("-g");
         pane.type(L({ double: `${CLIENT} -e 'await raw_mode(true); println("RAW"); const l = await readline(); await raw_mode(false); println("GOT " + l)'\n`, julia: `${CLIENT} -q\n` }));
         await pane.see(L({ double: /^RAW\s*$/m, julia: PROMPT }));
@@ -178,7 +180,7 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
       test(
         "exit(3) at the REPL prompt ends the client quietly with code 3",
         async () => {
-          fresh();
+          await fresh();
           pane.type(command("-q"));
           await pane.see(PROMPT);
           pane.type("exit(3)\r");
