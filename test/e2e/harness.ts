@@ -7,6 +7,7 @@
 // (found by its runtime dir in /proc/*/environ) killed, when it is disposed.
 
 import { processAlive } from "../../src/conductor/sys/proc.ts";
+import { PROTOCOL_VERSION } from "../../src/shared/protocol/constants.ts";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { JULIA, type Lang, limitFor } from "./lang.ts";
@@ -311,8 +312,8 @@ export class RawPeer {
   }
 }
 
-/** A channel preamble: 4-byte magic then u16 LE version. */
-export function preamble(magic: string, version = 1): Uint8Array {
+/** A channel preamble: 4-byte magic then u16 LE version (this build's, unless given). */
+export function preamble(magic: string, version = PROTOCOL_VERSION): Uint8Array {
   const b = new Uint8Array(6);
   b.set(new TextEncoder().encode(magic));
   new DataView(b.buffer).setUint16(4, version, true);

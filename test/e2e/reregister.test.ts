@@ -30,8 +30,7 @@ eachLang("re-registration", ({ lang, L, test }) => {
     expect(a.code).toBe(0);
     await killConductor(sb);
     const b = await sb.run(["--session=s", "-e", 'println(getpid(), " ", x + 1)']);
-    expect(b.stdout).toBe(`${a.stdout.trim()} 42\n`);
-    expect(b.stderr).toBe("");
+    expect({ stdout: b.stdout, stderr: b.stderr }).toEqual({ stdout: `${a.stdout.trim()} 42\n`, stderr: "" });
     expect(b.code).toBe(0);
   });
 
