@@ -39,7 +39,7 @@ export interface DiffCase {
   minJulia?: { version: string; why: string };
   /** per side, before it is killed (default 20 s) */
   timeoutMs?: number;
-  /** the program writes files in its cwd: run the two sides one after the other, not at once */
+  /** the program writes files in its cwd: run the two sides one after the other, not at once (the default) */
   writes?: true;
 }
 

@@ -1,8 +1,8 @@
 // Registers a file's differential cases with bun:test. Each case runs through
 // `julia --startup-file=no <argv>` and `juliaclient <argv>` in the same fresh
 // cwd with the same environment — at once, or one after the other (files
-// rewritten in between) when the program writes files or is interrupted —
-// and the outcomes must match (compare.ts). One sandboxed conductor and its warm
+// rewritten in between) when the program writes files — and the outcomes
+// must match (compare.ts). One sandboxed conductor and its warm
 // worker serve the whole file; cases run one after another. A case with a
 // `knownBug` runs as `test.failing`: it passes while the difference remains,
 // and fails — telling you to remove the mark — once the two sides agree.
@@ -62,8 +62,8 @@ export function differentialSuite(title: string, cases: DiffCase[]): void {
         const client = () => runSide([CLIENT, ...argv], c, cwd, { ...w.env, PWD: cwd, ...env });
         let j: Outcome;
         let k: Outcome;
-        if (c.writes || c.interruptAfter !== undefined) {
-          // one after the other: files the first wrote are gone, and Ctrl-C timing is not shared with another process
+        if (c.writes) {
+          // one after the other, so the files the first side wrote are gone
           j = await plain();
           populate(dir, c.files);
           k = await client();
