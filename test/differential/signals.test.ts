@@ -67,7 +67,7 @@ const cases: DiffCase[] = [
     files: inFile(`${ready}; sleep(10)`),
     interruptAfter: "ready\n",
     backtrace: true,
-    knownBug: "julia 1.5 answers SIGINT in a program file with a fatal-signal report on stderr (\"signal (2): Interrupt\", \"in expression starting at prog.jl:N\", a C backtrace) and exit code 130; the client dies by SIGINT and prints nothing",
+    knownBug: "julia 1.5 ends a program file on SIGINT with its fatal-signal report (\"signal (2): Interrupt\", \"in expression starting at prog.jl:N\") and exit code 130; the client prints the report but dies by SIGINT",
     knownBugOn: "1.5",
   },
   {
@@ -88,7 +88,7 @@ const cases: DiffCase[] = [
     files: inFile(`${ready}; sleep(10)`, 'atexit(() -> println("hook"))\n'),
     interruptAfter: "ready\n",
     backtrace: true,
-    knownBug: "as \"program file in sleep\" (julia 1.5: fatal-signal report, exit 130; client: SIGINT, silent), and julia's hook output loses its final newline (\"hook\", not \"hook\\n\")",
+    knownBug: "as \"program file in sleep\" (julia 1.5 exits 130, the client dies by SIGINT), and julia's hook output loses its final newline (\"hook\", not \"hook\\n\")",
     knownBugOn: "1.5",
   },
   {
