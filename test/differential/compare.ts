@@ -45,7 +45,7 @@ export function report(command: string, diffs: Difference[], julia: Outcome, cli
   for (const [who, o] of [["julia", julia], ["client", client]] as const) for (const n of o.notes) lines.push(`note (${who}): ${n}`);
   if (!diffs.some((d) => d.what === "stderr")) {
     const e = text(client.stderr);
-    if (e) lines.push("", `client stderr (same as julia's, shown for context):\n${indent(e.slice(0, 2000))}`);
+    if (e) lines.push("", `client stderr (not where they differ; shown for context):\n${indent(e.slice(0, 2000))}`);
   }
   return lines.join("\n");
 }
