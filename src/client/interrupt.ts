@@ -5,9 +5,14 @@
 // pid, as a terminal would signal plain julia — but only when SO_PEERCRED of
 // the control stream says that pid is the process at the other end; else, or
 // when kill fails, the frame. Three within 2 s and no EXIT yet: the client
-// asks the conductor to retire the worker. The world is injected for tests.
+// asks the conductor to retire the worker. A signalled worker gets five: julia
+// itself force-throws an interrupt into code without safepoints at about the
+// fourth rapid SIGINT (signal-handling.c `jl_check_force_sigint`), exactly as
+// Ctrl-C on plain julia does, so that must get its chance first. The world is
+// injected for tests.
 
 export const INTERRUPT_STORM = 3;
+export const SIGNAL_INTERRUPT_STORM = 5;
 export const INTERRUPT_WINDOW_MS = 2000;
 const SIGINT = 2;
 
@@ -54,6 +59,7 @@ export class Interrupter {
     this.times.push(now);
     while (this.times.length && now - this.times[0]! > INTERRUPT_WINDOW_MS) this.times.shift();
     if (this.signalPid === null || !this.world.kill(this.signalPid)) this.world.sendFrame();
-    if (this.times.length >= INTERRUPT_STORM && !exited) this.world.retire();
+    const storm = this.signalPid === null ? INTERRUPT_STORM : SIGNAL_INTERRUPT_STORM;
+    if (this.times.length >= storm && !exited) this.world.retire();
   }
 }

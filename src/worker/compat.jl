@@ -163,16 +163,21 @@ const BASE_HAS_ACTIVE_MODULE = isdefined(Base, :active_module)
 """
 Before 1.9, `show_type_name` takes `get(io, :module, Main)`: the process Main,
 so a run's `struct Foo` would print as `Main.Foo`. Base's literal `Main` is the
-only Main a run never means (its own code's `Main` is the run module), so the
-two `get` methods that can answer `:module` map it to the run's module.
+only Main a run never means (its own code's `Main` is the run module), so
+`isvisible` (base/show.jl, unchanged 1.5-1.8), which decides whether a name
+is printed qualified, is asked about the run's module instead. Replacing it
+invalidates only its few callers; replacing `get(::IOContext, ...)` instead
+would recompile all of `show` on the first run.
 """
 function install_module_context!(run_module::Function)
     BASE_HAS_ACTIVE_MODULE && return nothing
+    hasmethod(Base.isvisible, Tuple{Symbol,Module,Module}) || return nothing
     Core.eval(Base, quote
-        get(io::IO, key, default) = key === :module && default === Main ? $(run_module)() : default
-        function get(io::IOContext, key, default)
-            v = get(io.dict, key, default)
-            return key === :module && v === Main ? $(run_module)() : v
+        function isvisible(sym::Symbol, parent::Module, from::Module)
+            from === Main && (from = $(run_module)())
+            owner = ccall(:jl_binding_owner, Any, (Any, Any), parent, sym)
+            from_owner = ccall(:jl_binding_owner, Any, (Any, Any), from, sym)
+            return owner !== nothing && from_owner === owner && !isdeprecated(parent, sym) && isdefined(from, sym)
         end
     end)
     return nothing

@@ -93,7 +93,11 @@ function exec_options_and_start!(w::WorkerState, run::Run, mod::Module)
                 __daemon_entry_include(mod, abspath(spec.cwd, program_file))
             end
         catch
-            is_run_control(run, current_exceptions()) && rethrow()
+            stack = current_exceptions()
+            if is_run_control(run, stack)
+                run.died_of_sigint && report_sigint_death(stack, abspath(spec.cwd, program_file))
+                rethrow()
+            end
             report_current_error(run)
             is_interactive || return Int32(1)
         end

@@ -112,8 +112,9 @@ function finish_run!(w::WorkerState, run::Run, kind::UInt8, value::Int32; retire
             unlock(run.ctl_lock)
         end
     end
-    after_run_removed!(w)
-    hasflag(run, RUNFLAG_SESSION) || prepare_standby!(w)
+    # The client has its EXIT: a SIGINT still arriving (a user mashing Ctrl-C) must not cut the cleanup.
+    ignoring_interrupts(() -> after_run_removed!(w))
+    hasflag(run, RUNFLAG_SESSION) || ignoring_interrupts(() -> prepare_standby!(w))
     return nothing
 end
 
@@ -158,7 +159,12 @@ process-wide: with concurrent runs (Julia >= 1.11) the last run to start
 wins for everyone; docs/julia-semantics.md says so.
 """
 function apply_process_state!(w::WorkerState, run::Run)
-    @lock w.lock apply_process_state_locked!(run)
+    @lock w.lock begin
+        # The idle-time restore is skipped when the next run is accepted before the
+        # last one is removed (back-to-back runs): a run alone starts from the baseline.
+        length(w.runs) == 1 && restore_baseline!()
+        apply_process_state_locked!(run)
+    end
     return nothing
 end
 

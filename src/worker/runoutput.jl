@@ -8,6 +8,7 @@
 Buffered writer to a client's stdout or stderr socket. Thread-safe; a flusher
 task empties the buffer at the next scheduler yield, and a writer that never
 yields is flushed once its oldest unflushed byte is OUTPUT_MAX_DELAY_NS old.
+Without an interactive thread every write goes out at once (`after_append!`).
 """
 mutable struct RunOutput <: IO
     sock::Union{Nothing,IO}
@@ -109,7 +110,12 @@ end
 function after_append!(o::RunOutput, n::Int)
     was_empty = o.len == 0
     o.len += n
-    if was_empty
+    if !has_interactive_thread()
+        # No thread of ours runs while user code computes: a flusher could not send
+        # what a loop that never yields printed first. julia's own stdout writes at
+        # once too (a libuv write per call), so this is the same cost.
+        flush_locked!(o)
+    elseif was_empty
         o.first_ns = time_ns()
         notify(o.kick)
     elseif o.len == length(o.buf) || time_ns() - o.first_ns > OUTPUT_MAX_DELAY_NS
@@ -158,8 +164,7 @@ Base.iswritable(o::RunOutput) = !o.closed
 Base.isreadable(::RunOutput) = false
 Base.lock(o::RunOutput) = lock(o.lock)
 Base.unlock(o::RunOutput) = unlock(o.lock)
-# Other keys take Base's `get(::IO, ...)`, which answers `:module` per run before 1.9 (compat.jl).
-Base.get(o::RunOutput, key, default) = key === :color ? o.color : invoke(get, Tuple{IO,Any,Any}, o, key, default)
+Base.get(o::RunOutput, key, default) = key === :color ? o.color : default
 Base.haskey(o::RunOutput, key) = key === :color
 Base.in(kv::Pair, o::RunOutput) = kv.first === :color && kv.second === o.color
 Base.displaysize(o::RunOutput) = o.size_fn()::Tuple{Int,Int}

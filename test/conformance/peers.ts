@@ -249,15 +249,14 @@ export class RunClient {
     return c;
   }
 
-  /** Set when the worker announced INTERRUPT_BY_SIGNAL (§5.1); `stdoutAtAnnounce` is what had arrived by then. */
+  /** Set when the worker announced INTERRUPT_BY_SIGNAL (§5.1). */
   interruptBySignal = false;
-  stdoutAtAnnounce = "";
 
   private onFrame(f: RawFrame): void {
     if (f.type === Frame.INTERRUPT_BY_SIGNAL) {
       // An announcement, kept apart so cases about the frame sequence stay worker-neutral.
       this.interruptBySignal = true;
-      this.stdoutAtAnnounce = this.stdout;
+      for (const w of this.watchers.splice(0)) w();
       return;
     }
     this.controlFrames.push(f.type);

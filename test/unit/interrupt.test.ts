@@ -63,18 +63,19 @@ describe("Ctrl-C routing", () => {
     expect(log).toEqual([`kill ${WORKER}`, "frame"]);
   });
 
-  test("three Ctrl-C within 2 s and no EXIT: retire, whichever way they went", () => {
+  test("three Ctrl-C within 2 s and no EXIT: retire; a signalled worker gets five (julia's own force-throw comes at about four)", () => {
     for (const bySignal of [false, true]) {
       const { w, log, advance } = world(WORKER);
       const i = new Interrupter(WORKER, w);
       if (bySignal) i.bySignal();
       const how = bySignal ? `kill ${WORKER}` : "frame";
-      i.interrupt(false);
-      advance(900);
-      i.interrupt(false);
-      advance(900);
-      i.interrupt(false);
-      expect(log).toEqual([how, how, how, "retire"]);
+      const storm = bySignal ? 5 : 3;
+      for (let n = 1; n <= storm; n++) {
+        i.interrupt(false);
+        expect(log.includes("retire")).toBe(n === storm);
+        advance(300);
+      }
+      expect(log).toEqual([...Array(storm).fill(how), "retire"]);
     }
   });
 
