@@ -6,7 +6,7 @@
 // reports a fatal SIGINT or SIGTERM and exits 128 + the signal).
 
 import { afterAll, beforeAll, expect } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { expectText, type Text } from "../conformance/case.ts";
 import { alive, type Result, Sandbox } from "./harness.ts";
 import { eachLang } from "./lang.ts";
@@ -24,8 +24,8 @@ eachLang("signals to the client", ({ lang, L, test }) => {
   const SLEEPY_E = L({ double: 'println(getpid()); await sleep(30); println("not reached")', julia: 'println(getpid()); sleep(30); println("not reached")' });
 
   /** Starts `args`, signals the client once the run has printed its worker's pid, and returns both. */
-  async function signalled(args: string[], signal: NodeJS.Signals): Promise<{ pid: string; r: Result }> {
-    await using live = sb.spawn(args);
+  async function signalled(args: string[], signal: NodeJS.Signals, box = sb): Promise<{ pid: string; r: Result }> {
+    await using live = box.spawn(args);
     const pid = await live.line();
     live.kill(signal);
     return { pid, r: await live.result() };
@@ -36,8 +36,8 @@ eachLang("signals to the client", ({ lang, L, test }) => {
   /** How the client ends on a fatal signal: the double's model dies by it; julia 1.5 exits 128 + n. */
   const diesBy = (signal: "SIGINT" | "SIGTERM") => L({ double: { code: null, signal }, julia: { code: signal === "SIGINT" ? 130 : 143, signal: null } });
 
-  async function nextPid(): Promise<string> {
-    const r = await sb.run(["-e", "println(getpid())"]);
+  async function nextPid(box = sb): Promise<string> {
+    const r = await box.run(["-e", "println(getpid())"]);
     expect(r.code).toBe(0);
     return r.stdout.trim();
   }
@@ -84,14 +84,17 @@ eachLang("signals to the client", ({ lang, L, test }) => {
   );
 
   test("the warm worker survives: SIGINT runs end on it, SIGTERM leaves it running", async () => {
+    // A sandbox of its own: runs orphaned by the SIGTERM cases above may still hold another worker.
+    await using box = new Sandbox({}, lang);
+    writeFileSync(`${box.dir}/sleepy.jl`, readFileSync(`${sb.dir}/sleepy.jl`));
     for (const args of [["sleepy.jl"], ["-e", SLEEPY_E]]) {
-      const { pid } = await signalled(args, "SIGINT");
-      expect(await nextPid()).toBe(pid);
+      const { pid } = await signalled(args, "SIGINT", box);
+      expect(await nextPid(box)).toBe(pid);
     }
     for (const args of [["-e", SLEEPY_E], ["sleepy.jl"]]) {
-      const { pid } = await signalled(args, "SIGTERM");
+      const { pid } = await signalled(args, "SIGTERM", box);
       // the next run may start another worker while this one ends its orphaned run
-      expect(await nextPid()).toMatch(/^\d+$/);
+      expect(await nextPid(box)).toMatch(/^\d+$/);
       expect(alive(Number(pid))).toBe(true); // the worker was not taken down with its client
     }
   });
