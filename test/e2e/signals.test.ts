@@ -1,7 +1,8 @@
 // Signals sent to the client while its run sleeps: SIGINT ends a program
 // file's run (the double's protocol model: the client dies by SIGINT) but is
 // an InterruptException for -e code (exit 1); SIGTERM ends the client. The
-// warm worker survives all of them. With the double and with real julia as
+// warm worker survives them (a julia worker need not survive a program
+// file's SIGINT: julia's own process does not). With the double and with real julia as
 // the worker (lang.ts), where each outcome is plain julia's (julia 1.5.3
 // reports a fatal SIGINT or SIGTERM and exits 128 + the signal).
 
@@ -83,11 +84,12 @@ eachLang("signals to the client", ({ lang, L, test }) => {
     { knownBug: 'julia 1.5 prints "signal (15): Terminated" and exits 143; the client dies by SIGTERM silently', knownBugOn: "1.5" },
   );
 
-  test("the warm worker survives: SIGINT runs end on it, SIGTERM leaves it running", async () => {
+  test("the warm worker survives: an interrupted run ends on it, SIGTERM leaves it running", async () => {
     // A sandbox of its own: runs orphaned by the SIGTERM cases above may still hold another worker.
     await using box = new Sandbox({}, lang);
     writeFileSync(`${box.dir}/sleepy.jl`, readFileSync(`${sb.dir}/sleepy.jl`));
-    for (const args of [["sleepy.jl"], ["-e", SLEEPY_E]]) {
+    // julia's own process ends on a program file's Ctrl-C (exit_on_sigint), so a julia worker may too and be replaced.
+    for (const args of L({ double: [["sleepy.jl"], ["-e", SLEEPY_E]], julia: [["-e", SLEEPY_E]] })) {
       const { pid } = await signalled(args, "SIGINT", box);
       expect(await nextPid(box)).toBe(pid);
     }
