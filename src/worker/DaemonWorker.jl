@@ -22,7 +22,8 @@ include("color.jl")
 include("state.jl")
 include("streams.jl")
 include("baseline.jl")        # process-wide state restored between runs
-include("runfds.jl")         # fds 0-2 of a run: child processes and C output
+include("runfds.jl")
+include("processexit.jl")     # the process ends during a run: the client gets its status         # fds 0-2 of a run: child processes and C output
 include("runexit.jl")
 include("runmodule.jl")
 include("report.jl")

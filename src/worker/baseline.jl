@@ -73,6 +73,7 @@ launcher would see. Learned from JULIA_DAEMON_SPAWN_ENV (the environment the
 conductor passed, hex of NUL-joined `k=v`) against the worker's own.
 """
 const LAUNCHER_CHANGES = Tuple{String,Symbol,String}[]   # (name, :prefix | :set, text)
+const SHELL_CWD_VARS = ("PWD", "OLDPWD")
 
 function learn_launcher_changes!(baseline::Vector{Pair{String,String}}, spawn_hex::AbstractString)
     empty!(LAUNCHER_CHANGES)
@@ -88,7 +89,9 @@ function learn_launcher_changes!(baseline::Vector{Pair{String,String}}, spawn_he
         i === nothing || (spawned[kv[1:i-1]] = kv[i+1:end])
     end
     for (k, b) in baseline
-        startswith(k, "JULIA_DAEMON_") && continue
+        # A shell launcher resets PWD/OLDPWD to the worker's own cwd (`/`); for plain julia it
+        # would have found the client's, which the run's environment already carries.
+        (startswith(k, "JULIA_DAEMON_") || k in SHELL_CWD_VARS) && continue
         s = get(spawned, k, nothing)
         if s === nothing
             push!(LAUNCHER_CHANGES, (k, :prefix, b))

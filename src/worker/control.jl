@@ -27,6 +27,7 @@ reply_error!(w::WorkerState, id::Integer, code::Integer, msg::AbstractString) =
 
 """Exits the worker process now (never through the overridden Base.exit)."""
 function worker_exit!(w::WorkerState, code::Integer)
+    EXITING_ON_PURPOSE[] = true
     try
         w.server === nothing || close(w.server)
     catch
@@ -251,6 +252,7 @@ function run_worker(conductor_path::AbstractString)
     Base.exit_on_sigint(false)
     install_stdio_proxies!()
     install_overrides!()
+    install_exit_handler!()
     prepare_session_main!()
     capture_baseline!()
     run_precompile_workload()

@@ -85,7 +85,10 @@ function exec_options_and_start!(w::WorkerState, run::Run, mod::Module)
     end
 
     if arg_is_program
-        is_interactive || (run.exit_on_sigint = true)
+        if !is_interactive
+            run.exit_on_sigint = true
+            serial_runs() && Base.exit_on_sigint(true)
+        end
         try
             if program_file == "-"
                 __daemon_entry_include_string(mod, read(stdin, String), "stdin")
@@ -93,13 +96,11 @@ function exec_options_and_start!(w::WorkerState, run::Run, mod::Module)
                 __daemon_entry_include(mod, abspath(spec.cwd, program_file))
             end
         catch
-            stack = current_exceptions()
-            if is_run_control(run, stack)
-                run.died_of_sigint && report_sigint_death(stack, abspath(spec.cwd, program_file))
-                rethrow()
-            end
+            is_run_control(run, current_exceptions()) && rethrow()
             report_current_error(run)
             is_interactive || return Int32(1)
+        finally
+            Base.exit_on_sigint(false)
         end
     end
 

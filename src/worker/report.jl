@@ -30,44 +30,6 @@ function is_run_control(run::Run, stack)
     return false
 end
 
-"""
-What julia's signal handler prints when Ctrl-C kills a program file
-(`jl_critical_error`): the signal and the top-level expression of the file it
-stopped in. julia follows it with a native backtrace, which a run cannot
-reproduce and leaves out.
-"""
-function report_sigint_death(stack, program::String)
-    line = program_line(stack, program)
-    try
-        print(stderr, "\nsignal (2): Interrupt\nin expression starting at ", program, ":", line, "\n")
-    catch
-    end
-    return nothing
-end
-
-"""
-The line of the program's top-level expression that was running: its
-outermost top-level frame in the backtraces, else any frame in the file.
-(julia reads the global `jl_lineno`, which the worker's own evaluations move.)
-"""
-function program_line(stack, program::String)
-    toplevel, any_frame = 0, 0
-    for x in stack
-        bt = x.backtrace
-        bt isa Vector{Base.StackTraces.StackFrame} || (bt = try
-            Base.stacktrace(bt)
-        catch
-            continue
-        end)
-        for fr in bt
-            String(fr.file) == program || continue
-            any_frame == 0 && (any_frame = fr.line)
-            fr.func === Symbol("top-level scope") && (toplevel = fr.line)
-        end
-    end
-    return toplevel != 0 ? toplevel : any_frame
-end
-
 # Entry points between the worker and user code. Backtraces are cut at the
 # first of these frames, so a report never shows worker frames.
 @noinline __daemon_entry_eval(mod::Module, @nospecialize(ex)) = Core.eval(mod, ex)

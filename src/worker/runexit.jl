@@ -75,13 +75,20 @@ function exit_output_check(run::Run)
     return devnull
 end
 
-"""Ctrl-C (INTERRUPT), CANCEL_RUN, or the client vanishing."""
+"""
+Ctrl-C (INTERRUPT), CANCEL_RUN, or the client vanishing (`client_gone`: the
+run is stopped without taking the process down).
+"""
 function interrupt_run!(run::Run)
     t = run.task
     (t === nothing || istaskdone(t)) && return nothing
     if run.repl_backend !== nothing && !repl_in_eval(run.repl_backend)
         # At the REPL prompt ^C arrives as a byte (raw mode) and LineEdit handles it;
         # throwing into the backend's idle take! would kill the REPL.
+        return nothing
+    end
+    if run.exit_on_sigint && !run.client_gone
+        sigint_self()
         return nothing
     end
     run.exit_on_sigint && (run.died_of_sigint = true)

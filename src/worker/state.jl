@@ -92,7 +92,14 @@ function log_worker(msg::AbstractString)
     return nothing
 end
 
-log_worker(msg::AbstractString, err) = log_worker(string(msg, ": ", sprint(showerror, err)))
+"""
+Logs a failure a worker task caught. A SIGINT meant for the run can be what
+failed it (it lands in whichever task is on thread 1): that one is passed on.
+"""
+function log_worker(msg::AbstractString, err)
+    err isa InterruptException && return forward_stray_interrupt!()
+    return log_worker(string(msg, ": ", sprint(showerror, err)))
+end
 
 # True when the worker has an interactive thread (the conductor starts it with
 # `--threads=<n>,1`, docs/protocol.md §4.1). Then infrastructure (control loop,

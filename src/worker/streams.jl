@@ -45,7 +45,8 @@ end
 function read_upto(sock::IO, n::Int)
     try
         return read(sock, n)
-    catch
+    catch err
+        err isa InterruptException && forward_stray_interrupt!()
         return UInt8[]
     end
 end
@@ -176,7 +177,9 @@ function send_client!(run::Run, bytes::Vector{UInt8})
         sock === nothing && return false
         write(sock, bytes)
         return true
-    catch
+    catch err
+        # A SIGINT that cut the write short (the frame is in the kernel already) is the run's.
+        err isa InterruptException && (forward_stray_interrupt!(); return true)
         run.ctl_open = false
         return false
     finally
