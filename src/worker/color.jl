@@ -24,9 +24,16 @@ function term_has_color(term::AbstractString)
     return any(p -> startswith(term, p), COLOR_TERM_PREFIXES)
 end
 
+"""
+Whether `--color=yes` colours a pipe or file: a julia whose pipes take `:color`
+from their own `get` method. Before that (1.5), a pipe's `get(io, :color)` is
+the generic `get(::IO, ...)` default: only a tty is coloured.
+"""
+const PIPES_HONOUR_COLOR_YES = which(get, (Base.PipeEndpoint, Symbol, Bool)).sig != Tuple{typeof(get),IO,Any,Any}
+
 """Colour for one stream: `--color=yes|no` wins; auto = that stream is a tty with a colour TERM."""
 function stream_color(color_switch::AbstractString, is_tty::Bool, term::AbstractString)
-    color_switch == "yes" && return true
+    color_switch == "yes" && return is_tty || PIPES_HONOUR_COLOR_YES
     color_switch == "no" && return false
     return is_tty && term_has_color(term)
 end
