@@ -61,6 +61,9 @@ function install_display_error!(is_exit_stack::Function)
     return nothing
 end
 
+"""The exception of one stack entry: a NamedTuple here, or a REPL's raw `catch_stack()` tuple on 1.5/1.6."""
+exception_of(x) = x isa Tuple ? x[1] : x.exception
+
 # ---- threads and events -------------------------------------------------------------------
 
 @static if hasmethod(Threads.nthreads, Tuple{Symbol})    # 1.9: thread pools

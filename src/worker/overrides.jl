@@ -31,7 +31,7 @@ end
 """exit() at a REPL prompt unwinds the evaluation with RunExit: the REPL must not print it."""
 function is_exit_stack(stack)
     for x in stack
-        unwrap_exception(x.exception) isa RunExit && return true
+        unwrap_exception(exception_of(x)) isa RunExit && return true
     end
     return false
 end

@@ -19,7 +19,7 @@ end
 """Exceptions that end a run without an error report: exit(), and Ctrl-C of a program file."""
 function is_run_control(run::Run, stack)
     for x in stack
-        e = unwrap_exception(x.exception)
+        e = unwrap_exception(exception_of(x))
         e isa RunExit && return true
         if e isa InterruptException && (run.died_of_sigint || run.exit_on_sigint)
             # A SIGINT that landed in the program itself (not through interrupt_run!) kills it too.

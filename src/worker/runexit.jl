@@ -38,6 +38,12 @@ function request_exit(n)
             end
         end
         run.exited = true
+        # A REPL draws through the terminal's streams, not the proxies: silence them.
+        if run.repl !== nothing
+            for o in (run.out, run.err)
+                o isa RunOutput && (o.discard = true)
+            end
+        end
         arm_exit_deadline!(run)
     end
     run.repl === nothing || force_eof!(run.inp::RunInput)

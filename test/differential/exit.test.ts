@@ -60,7 +60,6 @@ const cases: DiffCase[] = [
   {
     cat: "exit",
     argv: ["-e", 'println("julia"); ccall(:exit, Cvoid, (Cint,), 14)'],
-    knownBug: "exit() from C ends the worker: the run's buffered stdout is lost and the client exits 71 (worker died) instead of 14",
   },
 ];
 

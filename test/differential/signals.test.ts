@@ -67,8 +67,6 @@ const cases: DiffCase[] = [
     files: inFile(`${ready}; sleep(10)`),
     interruptAfter: "ready\n",
     backtrace: true,
-    knownBug: "julia 1.5 ends a program file on SIGINT with its fatal-signal report (\"signal (2): Interrupt\", \"in expression starting at prog.jl:N\") and exit code 130; the client prints the report but dies by SIGINT",
-    knownBugOn: "1.5",
   },
   {
     cat: "ctrl-c",
@@ -78,8 +76,6 @@ const cases: DiffCase[] = [
     interruptAfter: "ready\n",
     interruptGraceMs: 4_000,
     backtrace: true,
-    knownBug: "julia 1.5 exits 130 with its fatal-signal report (\"signal (2): Interrupt\") even in a compute loop; the client is not interrupted at all (SIGKILLed after the grace)",
-    knownBugOn: "1.5",
   },
   {
     cat: "ctrl-c",
@@ -88,8 +84,6 @@ const cases: DiffCase[] = [
     files: inFile(`${ready}; sleep(10)`, 'atexit(() -> println("hook"))\n'),
     interruptAfter: "ready\n",
     backtrace: true,
-    knownBug: "as \"program file in sleep\" (julia 1.5 exits 130, the client dies by SIGINT), and julia's hook output loses its final newline (\"hook\", not \"hook\\n\")",
-    knownBugOn: "1.5",
   },
   {
     cat: "ctrl-c",
@@ -98,8 +92,6 @@ const cases: DiffCase[] = [
     files: inFile(`try; ${ready}; sleep(10); catch e; println("caught ", e); end`),
     interruptAfter: "ready\n",
     backtrace: true,
-    knownBug: "julia 1.5 cannot catch SIGINT in a program file (fatal-signal report, exit 130); the worker throws a catchable InterruptException, and the program prints \"caught InterruptException()\" and runs on",
-    knownBugOn: "1.5",
   },
 ];
 

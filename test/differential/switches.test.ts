@@ -24,8 +24,6 @@ const cases: DiffCase[] = [
   { cat: "switches", name: "-i -q reads a line from a piped stdin (TERM=xterm)", argv: ["-i", "-q"], stdin: "println(40 + 2)\n", env: { TERM: "xterm" } },
   {
     cat: "switches",
-    knownBug: "julia 1.5's --color=yes colours only ttys (get(stdout, :color) is false on a pipe); the client's stdout says true and gets colour",
-    knownBugOn: "1.5",
     argv: ["--color=yes", "-e", 'printstyled("red\\n"; color = :red); println(get(stdout, :color, false))'],
   },
   { cat: "switches", argv: ["--color=no", "-e", 'printstyled("plain\\n"; color = :red); println(get(stdout, :color, false))'] },

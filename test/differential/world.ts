@@ -11,9 +11,9 @@
 // the worker must show the same ones — that is part of what is compared, not
 // something the harness papers over by giving the client different input.
 
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { processAlive } from "../../src/conductor/sys/proc.ts";
+import { pidsWithEnv } from "../e2e/harness.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const CLIENT = `${ROOT}/dist/juliaclient`;
@@ -80,18 +80,4 @@ export function populate(dir: string, files: Record<string, string | Uint8Array>
     mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     writeFileSync(path, body);
   }
-}
-
-function pidsWithEnv(entry: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry) && processAlive(pid)) out.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
 }

@@ -51,7 +51,6 @@ eachLang("signals to the client", ({ lang, L, test }) => {
       expectText(r.stderr, fatal("(2): Interrupt", `${sb.dir}/sleepy.jl:2`));
       expect({ code: r.code, signal: r.signal }).toEqual(diesBy("SIGINT"));
     },
-    { knownBug: "julia 1.5 exits 130 after its report; the client dies by SIGINT", knownBugOn: "1.5" },
   );
 
   test("SIGINT while -e code sleeps: InterruptException, exit 1", async () => {

@@ -189,7 +189,6 @@ describe.skipIf(!TMUX || !DASH)("on a terminal", () => {
           const [before, after] = snapshots();
           expect(after).toBe(before);
         },
-        { knownBug: 'julia 1.5 exits 3 silently; the worker first prints "SYSTEM (REPL): showing an error caused an error" and a new prompt', knownBugOn: "1.5" },
       );
     });
   }

@@ -164,6 +164,8 @@ export class Pool implements WorkerEvents {
     if (!this.handingOver) this.deps.registry?.removed(w.id);
     for (const r of w.runs.values()) clearTimeout(r.orphanTimer);
     for (const f of w.waiters.splice(0)) f();
+    // Its runs are gone too: a graceful stop waiting for runs to finish must look again now.
+    for (const f of this.runWaiters.splice(0)) f();
     this.pumpSoon();
   }
 
