@@ -5,14 +5,15 @@
 // pid, as a terminal would signal plain julia — but only when SO_PEERCRED of
 // the control stream says that pid is the process at the other end; else, or
 // when kill fails, the frame. Three within 2 s and no EXIT yet: the client
-// asks the conductor to retire the worker. A signalled worker gets five: julia
+// asks the conductor to retire the worker. A signalled worker gets eight: julia
 // itself force-throws an interrupt into code without safepoints at about the
 // fourth rapid SIGINT (signal-handling.c `jl_check_force_sigint`), exactly as
-// Ctrl-C on plain julia does, so that must get its chance first. The world is
+// Ctrl-C on plain julia does, so that must get its chance first (eight: signals sent
+// back to back merge while pending). The world is
 // injected for tests.
 
 export const INTERRUPT_STORM = 3;
-export const SIGNAL_INTERRUPT_STORM = 5;
+export const SIGNAL_INTERRUPT_STORM = 8;
 export const INTERRUPT_WINDOW_MS = 2000;
 const SIGINT = 2;
 

@@ -63,17 +63,17 @@ describe("Ctrl-C routing", () => {
     expect(log).toEqual([`kill ${WORKER}`, "frame"]);
   });
 
-  test("three Ctrl-C within 2 s and no EXIT: retire; a signalled worker gets five (julia's own force-throw comes at about four)", () => {
+  test("three Ctrl-C within 2 s and no EXIT: retire; a signalled worker gets eight (julia's own force-throw comes at about four)", () => {
     for (const bySignal of [false, true]) {
       const { w, log, advance } = world(WORKER);
       const i = new Interrupter(WORKER, w);
       if (bySignal) i.bySignal();
       const how = bySignal ? `kill ${WORKER}` : "frame";
-      const storm = bySignal ? 5 : 3;
+      const storm = bySignal ? 8 : 3;
       for (let n = 1; n <= storm; n++) {
         i.interrupt(false);
         expect(log.includes("retire")).toBe(n === storm);
-        advance(300);
+        advance(200);
       }
       expect(log).toEqual([...Array(storm).fill(how), "retire"]);
     }
