@@ -41,7 +41,6 @@ const cases: DiffCase[] = [
     interruptAfter: "ready\n",
     interruptEveryMs: 200,
     backtrace: true,
-    knownBug: "repeated Ctrl-C in a compute loop: julia 1.5 force-throws (\"WARNING: Force throwing a SIGINT\", InterruptException, exit 1); the worker dies and the client exits 71 (\"worker … ended without reporting an exit status\")",
   },
   {
     cat: "ctrl-c",
