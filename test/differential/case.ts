@@ -37,6 +37,8 @@ export interface DiffCase {
   knownBugOn?: string;
   /** the case needs at least this julia version */
   minJulia?: { version: string; why: string };
+  /** A case that passes only sometimes, kept visible as skipped with why until it is fixed. */
+  quarantined?: string;
   /** per side, before it is killed (default 20 s) */
   timeoutMs?: number;
   /** the program writes files in its cwd: run the two sides one after the other, not at once (the default) */
