@@ -22,8 +22,8 @@ include("color.jl")
 include("state.jl")
 include("streams.jl")
 include("baseline.jl")        # process-wide state restored between runs
-include("runfds.jl")
-include("processexit.jl")     # the process ends during a run: the client gets its status         # fds 0-2 of a run: child processes and C output
+include("runfds.jl")          # fds 0-2 of a run: child processes and C output
+include("processexit.jl")     # the process ends during a run: the client gets its status
 include("runexit.jl")
 include("runmodule.jl")
 include("report.jl")
@@ -35,6 +35,7 @@ include("ttyapis.jl")         # raw!, getpass on the run's terminal
 include("overrides.jl")
 include("control.jl")
 include("precompile.jl")
+include("warmup.jl")          # runs served to itself before registering: compiled before a client's Ctrl-C
 
 # Everything process-wide (stdio proxies, Base overrides, sockets) is installed
 # by `run_worker`, never at load time: loading must stay side-effect free so

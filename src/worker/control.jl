@@ -265,6 +265,7 @@ function run_worker(conductor_path::AbstractString)
     end
 
     listen_run_socket!(w)
+    run_warmup_runs!(w)
     sock = register!(w, REGISTRATION_FRESH)
     sock === nothing && worker_exit!(w, 1)
     prepare_standby!(w)

@@ -14,7 +14,7 @@ raw_write(fd::Cint, p::Ptr{UInt8}, n::Integer) = ccall(:write, Cssize_t, (Cint, 
 """Set once the runs were answered (by the atexit hook or the on_exit handler)."""
 const RUNS_ANSWERED = Ref(false)
 
-on_process_exit(status::Cint, ::Ptr{Cvoid}) = answer_runs_on_exit!(status)
+on_process_exit(status::Cint, ::Ptr{Cvoid}) = (answer_runs_on_exit!(status); nothing)
 
 """
 julia's `jl_exit` (the SIGINT path) runs the atexit hooks, then closes every
@@ -24,11 +24,21 @@ passes the exit code; before, the only way julia exits under a run is
 `exit_on_sigint`, whose code is 128 + SIGINT.
 """
 process_exiting_hook() = process_exiting_hook(Cint(128) + SIGINT_NUM)
-process_exiting_hook(code::Integer) = answer_runs_on_exit!(Cint(code))
+function process_exiting_hook(code::Integer)
+    answer_runs_on_exit!(Cint(code)) || return nothing
+    # Ours is the last hook: what julia's jl_exit does next (close every libuv
+    # handle, spinning the loop until they are closed) shows the client
+    # nothing, and on julia 1.5, entered from the SIGINT handler in the middle
+    # of user code, it can spin for good, holding the client's sockets open.
+    ccall(:fflush, Cint, (Ptr{Cvoid},), C_NULL)
+    ccall(:_exit, Cvoid, (Cint,), Cint(code))
+end
 
+"""Answers the running runs; true if there was one (the process ends on its behalf)."""
 function answer_runs_on_exit!(status::Cint)
-    (EXITING_ON_PURPOSE[] || RUNS_ANSWERED[] || !isassigned(WORKER)) && return nothing
+    (EXITING_ON_PURPOSE[] || RUNS_ANSWERED[] || !isassigned(WORKER)) && return false
     RUNS_ANSWERED[] = true
+    answered = false
     try
         for run in collect(values(WORKER[].runs))   # no lock: the process is ending
             run.state === :running || continue
@@ -41,10 +51,11 @@ function answer_runs_on_exit!(status::Cint)
             ctl === nothing && continue
             frame = encode_exit(EXITKIND_CODE, status)
             GC.@preserve frame raw_write(stream_fd(ctl), pointer(frame), length(frame))
+            answered = true
         end
     catch
     end
-    return nothing
+    return answered
 end
 
 function install_exit_handler!()

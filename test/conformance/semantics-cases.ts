@@ -155,6 +155,18 @@ export const semanticsCases: ConformanceCase[] = [
     },
   },
   {
+    // Besides speed: julia 1.5 crashes when a program file's Ctrl-C lands in codegen (warmup.jl).
+    name: "the worker serves itself warm-up runs before HELLO, and they leave nothing behind",
+    only: "julia",
+    body: async (w) => {
+      expect(w.worker.log()).toMatch(/warmed up: 3 runs in [\d.]+ s/);
+      expect(w.worker.log()).not.toMatch(/warm-up runs failed/);
+      // Nothing of the warm-up's program-file run is left for the first client's -e.
+      const out = await w.run({ actions: e('println(repr(PROGRAM_FILE), " ", ARGS)') });
+      expectOutcome(out, { stdout: '"" String[]\n', stderr: "", code: 0 });
+    },
+  },
+  {
     name: "@main is called with ARGS and its return value is the exit code (Julia >= 1.11)",
     only: "julia",
     julia: { min: "1.11", why: "@main is new in 1.11" },

@@ -70,7 +70,6 @@ const cases: DiffCase[] = [
   {
     cat: "ctrl-c",
     name: "program file in a compute loop",
-    quarantined: "flaky: about one run in five the worker dies before its atexit hook sends EXIT 130, and the client exits 71",
     argv: ["prog.jl"],
     files: inFile(spinning),
     interruptAfter: "ready\n",
@@ -80,7 +79,6 @@ const cases: DiffCase[] = [
   {
     cat: "ctrl-c",
     name: "program file with an atexit hook",
-    quarantined: "flaky: about one run in five the worker dies before its atexit hook sends EXIT 130, and the client exits 71",
     argv: ["prog.jl"],
     files: inFile(`${ready}; sleep(10)`, 'atexit(() -> println("hook"))\n'),
     interruptAfter: "ready\n",
