@@ -3,6 +3,7 @@
 // PROGRESS, and come back with a ROUTE to a worker or a finished outcome.
 
 import { createError, DaemonError } from "../shared/errors.ts";
+import { conductorLogPath } from "../shared/paths.ts";
 import {
   concatBytes,
   decodeError,
@@ -65,7 +66,7 @@ async function readReply(frames: FrameStream, link: Link, entries: () => string[
       progress.end();
       await progress.flushed();
     }
-    if (!f) throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection before answering", "see conductor.log in the runtime dir, or run `juliaconductor --foreground`");
+    if (!f) throw createError("CONDUCTOR_UNAVAILABLE", "the conductor closed the connection before answering", `see ${conductorLogPath(process.env)} (\`juliaconductor logs\`), or run \`juliaconductor --foreground\``);
     switch (f.type) {
       case Frame.NEED_ENV:
         link.write(encodeEnv(entries()));

@@ -5,6 +5,7 @@
 // EXIT has arrived.
 
 import { createError } from "../shared/errors.ts";
+import { conductorLogPath } from "../shared/paths.ts";
 import {
   concatBytes,
   decodeExit,
@@ -154,7 +155,7 @@ export async function runOnWorker(ctx: RunContext): Promise<Outcome> {
   if (fatal !== null) return { signal: fatal };
   const done = exit as ExitMsg | null;
   if (!done) {
-    throw createError("WORKER_DIED", `worker ${route.workerId} (pid ${route.workerPid}) ended without reporting an exit status`, "it probably crashed (its last output is in the conductor's log, conductor.log in the runtime dir); the next run gets a fresh worker");
+    throw createError("WORKER_DIED", `worker ${route.workerId} (pid ${route.workerPid}) ended without reporting an exit status`, `it probably crashed (the conductor's log says more: ${conductorLogPath(process.env)}); the next run gets a fresh worker`);
   }
   if (done.kind === ExitKind.SIGNAL) return { signal: done.value || SIGINT };
   return { code: done.value & 0xff };

@@ -4,7 +4,9 @@
 // `describeConfig` to show each effective value and where it came from.
 
 import { existsSync, readFileSync } from "node:fs";
-import { conductorPaths, type ConductorPaths, type Env } from "../shared/paths.ts";
+import { conductorPaths, stateDirFor, type ConductorPaths, type Env } from "../shared/paths.ts";
+
+export { stateDirFor };
 import { CONDUCTOR_SETTINGS } from "./config/schema.ts";
 import { readLayers, type RawSettings, type RawValue } from "./config/sources.ts";
 
@@ -50,19 +52,6 @@ export interface LoadOptions {
 }
 
 const defaultRead = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : null);
-
-/**
- * One state dir per conductor: a conductor on a non-default socket (another
- * JULIA_DAEMON_RUNTIME or SERVER) gets its own subdirectory, so two
- * conductors never adopt each other's workers or mix their counters.
- */
-export function stateDirFor(env: Env): string {
-  if (env.JULIA_DAEMON_STATE_DIR) return env.JULIA_DAEMON_STATE_DIR;
-  const base = `${env.XDG_STATE_HOME || `${env.HOME || "/tmp"}/.local/state`}/julia-daemon`;
-  if (!env.JULIA_DAEMON_RUNTIME && !env.JULIA_DAEMON_SERVER) return base;
-  const socket = conductorPaths(env, process.getuid?.() ?? 0).socket;
-  return `${base}/${new Bun.CryptoHasher("sha256").update(socket).digest("hex").slice(0, 12)}`;
-}
 
 export function loadConfig(env: Env, uid: number, opts: LoadOptions = {}): Config {
   const raw = readLayers({ env, flags: opts.flags ?? [], known: knownNames(), readFile: opts.readFile ?? defaultRead });

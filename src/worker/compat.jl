@@ -67,11 +67,13 @@ exception_of(x) = x isa Tuple ? x[1] : x.exception
 # ---- threads and events -------------------------------------------------------------------
 
 @static if hasmethod(Threads.nthreads, Tuple{Symbol})    # 1.9: thread pools
-    has_interactive_thread() = Threads.nthreads(:interactive) > 0
+    # Thread 1 is interactive when the pool exists from 1.10 on (jl_init_threading,
+    # src/threading.c: jl_n_threads_per_pool[0] = nthreadsi); 1.9.0 numbered it last.
+    other_interactive_threads() = Threads.nthreads(:interactive) - (Threads.threadpool(1) === :interactive ? 1 : 0)
     spawn_interactive(f::Function) = Threads.@spawn :interactive f()
     spawn_default(f::Function) = Threads.@spawn :default f()
 else
-    has_interactive_thread() = false
+    other_interactive_threads() = 0
     spawn_interactive(f::Function) = @async f()
     spawn_default(f::Function) = Threads.@spawn f()
 end

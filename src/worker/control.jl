@@ -270,8 +270,8 @@ function run_worker(conductor_path::AbstractString)
     sock === nothing && worker_exit!(w, 1)
     prepare_standby!(w)
 
-    # The control loop runs as an infra task (on the interactive thread when
-    # there is one); the main task only waits, swallowing stray SIGINTs.
+    # The control loop runs as an infra task (spawn_infra); the main task only
+    # waits, swallowing stray SIGINTs.
     loop = spawn_infra(() -> control_loop!(w, sock))
     try
         ignoring_interrupts(() -> wait(loop))

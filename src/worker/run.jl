@@ -27,9 +27,11 @@ function start_run!(w::WorkerState, run::Run)
             color=stream_color(color, hasflag(run, RUNFLAG_STDERR_TTY), term), size_fn=size_fn)
     end
     run.inp = RunInput(run.streams[STREAM_STDIN], wanted -> before_stdin_block!(run, wanted))
+    run.on_thread_one = @lock w.lock count(r -> r.state === :running, values(w.runs)) == 1
+    (run.out::RunOutput).eager = (run.err::RunOutput).eager = shares_thread_with_infra(run)
     run.mod = hasflag(run, RUNFLAG_SESSION) ? Main : take_run_module!(w)
-    # Before any output: this worker cannot read INTERRUPT while the run computes (§5.1).
-    has_interactive_thread() || send_client!(run, encode_interrupt_by_signal())
+    # Before any output: Ctrl-C of a run on thread 1 is julia's own SIGINT (§5.1).
+    run.on_thread_one && send_client!(run, encode_interrupt_by_signal())
     redirect_run_fds!(run)
     # run_task! also records its own task first thing: the spawned task may
     # start (and call exit()) before this assignment is visible.
@@ -37,7 +39,7 @@ function start_run!(w::WorkerState, run::Run)
     # task descends from `run_worker`, whose world predates `install_overrides!` (the
     # REPL prompt, exit, isinteractive overrides) and every package a run loads.
     # julia enters its REPL and the program the same way (base/client.jl).
-    run.task = spawn_run_task(() -> invokelatest(run_task!, w, run))
+    run.task = spawn_run_task(() -> invokelatest(run_task!, w, run), run.on_thread_one)
     return nothing
 end
 

@@ -117,21 +117,23 @@ at all; its `finally` (base/stream.jl `uv_write`) detaches the request, so it
 may be rescheduled too (that is how Ctrl-C ends a write to a client that stopped
 reading).
 
-A task that is running cannot be interrupted from another task. With an
-interactive thread the run is on the default pool, where Julia never raises
-SIGINT (signals-unix.c: "Do not raise sigint on worker thread", tid != 0), so
-the interrupt is left pending and raised at the run's next write to
-stdout/stderr or stdin read (`poll_interrupt!`); a loop that neither yields nor
-prints runs on (the client retires the worker after three Ctrl-C,
-docs/protocol.md §3.4). Without an interactive thread the run and the worker's
-own tasks share thread 1, so whenever this code runs the run's task is not
-running: it is always rescheduled, and the worker never sends itself SIGINT,
-which would land in whichever task next reached a safepoint.
+A task that is running cannot be interrupted from another task. A run on
+thread 1 gets the client's Ctrl-C as julia's own SIGINT, raised at its next
+safepoint; this path only serves a SIGINT that landed in a worker task
+instead. When the run and the worker's tasks take turns on thread 1, whenever
+this code runs the run's task is not running: it is always rescheduled, and
+the worker never sends itself SIGINT, which would land in whichever task next
+reached a safepoint. A concurrent run on the default pool, where julia never
+raises SIGINT (signals-unix.c: "Do not raise sigint on worker thread", tid !=
+0), has the interrupt left pending and raised at its next write to
+stdout/stderr or stdin read (`poll_interrupt!`); a loop that neither yields
+nor prints runs on (the client retires the worker after three Ctrl-C,
+docs/protocol.md §3.4).
 """
 function deliver_exception!(run::Run, exc)
     t = run.task
     (t === nothing || istaskdone(t)) && return nothing
-    if t !== current_task() && t.state === :runnable && (t.queue !== nothing || !has_interactive_thread())
+    if t !== current_task() && t.state === :runnable && (t.queue !== nothing || shares_thread_with_infra(run))
         try
             schedule(t, exc; error=true)
             return nothing

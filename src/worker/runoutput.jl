@@ -8,7 +8,7 @@
 Buffered writer to a client's stdout or stderr socket. Thread-safe; a flusher
 task empties the buffer at the next scheduler yield, and a writer that never
 yields is flushed once its oldest unflushed byte is OUTPUT_MAX_DELAY_NS old.
-Without an interactive thread every write goes out at once (`after_append!`).
+When no flusher can run beside the writer (`eager`), every write goes out at once.
 """
 mutable struct RunOutput <: IO
     sock::Union{Nothing,IO}
@@ -22,17 +22,18 @@ mutable struct RunOutput <: IO
     color::Bool
     size_fn::Function
     discard::Bool            # after exit() in a REPL: its frontend's drawing goes nowhere
+    eager::Bool              # no flusher can run while the writer computes: each write leaves at once
 end
 
 function RunOutput(sock::Union{Nothing,IO}; color::Bool, size_fn::Function)
     o = RunOutput(sock, Vector{UInt8}(undef, OUTPUT_BUFFER_BYTES), 0, UInt64(0),
-        ReentrantLock(), new_autoreset_event(), false, false, color, size_fn, false)
+        ReentrantLock(), new_autoreset_event(), false, false, color, size_fn, false, false)
     start_flusher!(o)
     return o
 end
 
-# The flusher is infrastructure: on the interactive thread when there is one,
-# so output leaves while the writer computes on the default pool.
+# The flusher is infrastructure: on an interactive thread other than the
+# writer's when there is one, so output leaves while the writer computes.
 function start_flusher!(o::RunOutput)
     return spawn_infra() do
         while !o.closed
@@ -60,9 +61,29 @@ function flush_locked!(o::RunOutput)
     (o.sock === nothing || o.broken) && return nothing
     try
         GC.@preserve o unsafe_write(o.sock, pointer(o.buf), UInt(n))
-    catch
-        o.broken = true
+    catch err
+        if err isa InterruptException
+            # Ctrl-C while libuv still had the write (julia raises it as the write's wait
+            # ends, as for its own stdout): the bytes are queued, and libuv may still read
+            # the buffer, so it is left to it and the stream goes on.
+            orphan_buffer!(o.buf)
+            o.buf = Vector{UInt8}(undef, length(o.buf))
+        else
+            o.broken = true
+        end
         rethrow()
+    end
+    return nothing
+end
+
+"""Buffers of writes interrupted by Ctrl-C, which libuv may still read from: the last few are kept alive."""
+const ORPHANED_BUFFERS = Vector{Vector{UInt8}}()
+const ORPHANED_LOCK = ReentrantLock()
+
+function orphan_buffer!(buf::Vector{UInt8})
+    @lock ORPHANED_LOCK begin
+        push!(ORPHANED_BUFFERS, buf)
+        length(ORPHANED_BUFFERS) > 16 && popfirst!(ORPHANED_BUFFERS)   # long since written
     end
     return nothing
 end
@@ -112,7 +133,7 @@ end
 function after_append!(o::RunOutput, n::Int)
     was_empty = o.len == 0
     o.len += n
-    if !has_interactive_thread()
+    if o.eager
         # No thread of ours runs while user code computes: a flusher could not send
         # what a loop that never yields printed first. julia's own stdout writes at
         # once too (a libuv write per call), so this is the same cost.

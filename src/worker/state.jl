@@ -34,6 +34,7 @@ mutable struct Run
     repl::Any                                # the LineEditREPL/BasicREPL of a REPL run
     repl_backend::Any
     fds_redirected::Bool                     # fds 0-2 point at this run's streams (runfds.jl)
+    on_thread_one::Bool                      # alone in the worker: pinned to thread 1, Ctrl-C by SIGINT
     atexit_before::Vector{Any}
     replhooks_before::Vector{Any}
     loaded_before::Int                       # length(Base.loaded_modules) when the run started
@@ -47,7 +48,7 @@ function Run(spec::RunSpec)
     return Run(spec, token_key(spec.token), switches, :pending, Union{Nothing,IO}[nothing, nothing, nothing, nothing],
         nothing, ReentrantLock(), false, Channel{Bool}(typemax(Int)), nothing, Threads.Condition(),
         nothing, nothing, nothing, nothing, nothing, false, false, false, nothing, false,
-        Threads.Atomic{Bool}(false), false, nothing, nothing, false, Any[], Any[], 0)
+        Threads.Atomic{Bool}(false), false, nothing, nothing, false, false, Any[], Any[], 0)
 end
 
 hasflag(run::Run, bit::UInt32) = (run.spec.flags & bit) != 0
@@ -101,26 +102,36 @@ function log_worker(msg::AbstractString, err)
     return log_worker(string(msg, ": ", sprint(showerror, err)))
 end
 
-# True when the worker has an interactive thread (the conductor starts it with
-# `--threads=<n>,1`, docs/protocol.md §4.1). Then infrastructure (control loop,
-# run-socket accept loop, stream handshakes and readers, output flushers) runs
-# on the interactive pool and user code on the default pool, so PING and
-# INTERRUPT are read while user code computes without yielding. Without one
-# (Julia < 1.9, or a worker started by hand) everything shares thread 1.
-"""Starts a worker-infrastructure task (interactive pool when there is one)."""
+# Threads (docs/julia-semantics.md "Threads and Ctrl-C"): the worker has the
+# thread spec plain julia would have (the client's -t or JULIA_NUM_THREADS,
+# §4.1). A run's code is on thread 1, as julia's main task. Infrastructure
+# (control loop, run-socket accept loop, stream handshakes and readers, output
+# flushers) runs on an interactive thread other than thread 1 if the user's
+# spec has one (PING is then read while user code computes); otherwise it takes
+# turns with the run on thread 1, as on julia 1.5.
+"""An interactive thread besides thread 1 exists: infrastructure runs there while user code computes."""
+infra_has_own_thread() = other_interactive_threads() > 0
+
+"""Starts a worker-infrastructure task (on an interactive thread other than thread 1 when there is one)."""
 function spawn_infra(f::Function)
-    has_interactive_thread() && return spawn_interactive(f)
+    infra_has_own_thread() && return spawn_interactive(f)
     return @async f()
 end
 
+"""The run's code and the worker's own tasks take turns on thread 1 (nothing of ours runs while it computes)."""
+shares_thread_with_infra(run::Run) = run.on_thread_one && !infra_has_own_thread()
+
 """
-Starts a run's main task. With an interactive thread it goes to the default
-pool (never sticky, so it can migrate between default threads); without one it
-is pinned to thread 1, where Julia raises SIGINT, so `deliver_exception!` can
-still stop code that never yields.
+Starts a run's main task. A run alone in the worker (always below 1.11) is
+pinned to thread 1, where julia runs its own main task and raises SIGINT
+(signals-unix.c: `jl_try_deliver_sigint` targets tid 0; a safepoint raises it
+only there, "Do not raise sigint on worker thread"): Ctrl-C reaches a loop
+that never yields exactly as in plain julia, and `threadid()` is 1. A run
+started beside another (julia >= 1.11, concurrent runs) goes to the default
+pool, where Ctrl-C arrives as INTERRUPT and is raised at its next I/O.
 """
-function spawn_run_task(f::Function)
-    has_interactive_thread() && return spawn_default(f)
+function spawn_run_task(f::Function, on_thread_one::Bool)
+    on_thread_one || return spawn_default(f)
     t = Task(f)
     t.sticky = true
     ccall(:jl_set_task_tid, Cint, (Any, Cint), t, 0)
@@ -129,10 +140,10 @@ end
 
 """
 Runs `f`, retrying after an InterruptException that a SIGINT threw into a
-worker task. Without an interactive thread the client delivers Ctrl-C as
-SIGINT to the worker (docs/protocol.md §5.1 INTERRUPT_BY_SIGNAL); it lands
-in whichever task is on thread 1, so one that lands in the worker's own
-task is passed on to the run it was meant for.
+worker task. For a run on thread 1 the client delivers Ctrl-C as SIGINT to
+the worker (docs/protocol.md §5.1 INTERRUPT_BY_SIGNAL); julia raises it in
+whichever task is on thread 1, so one that lands in the worker's own task is
+passed on to the run it was meant for.
 """
 function ignoring_interrupts(f::Function)
     while true

@@ -10,7 +10,6 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { Frame, decodeHello, decodeIdOnly, decodeRunDone, encodeRun, encodeWelcome, type Hello, type RunSpec } from "../../src/shared/protocol/index.ts";
 import { encodeSpawnEnv } from "../../src/conductor/pool/spawn.ts";
-import { atLeast } from "./case.ts";
 import { type ConductorConn, FakeConductor, RunClient, type RunOutcome, type StreamEndpoint, openStream, withTimeout } from "./peers.ts";
 
 export { withTimeout };
@@ -22,8 +21,6 @@ export const JULIA_ENTRY = join(ROOT, "src/worker/main.jl");
 export const JULIA = Bun.which("julia");
 /** The julia on PATH's version ("1.5.3"), read once; "" without julia. */
 export const JULIA_VERSION = JULIA ? (new TextDecoder().decode(Bun.spawnSync([JULIA, "--startup-file=no", "--version"]).stdout).match(/(\d+\.\d+\.\d+\S*)/)?.[1] ?? "") : "";
-/** julia < 1.9 rejects an interactive thread count (`--threads=1,1`), as the conductor knows (§4.1). */
-const JULIA_THREADS = JULIA_VERSION && atLeast(JULIA_VERSION, "1.9") ? "--threads=1,1" : "--threads=1";
 
 /** Per-wait limits: the real worker compiles on first use, so its waits are longer. */
 export const WAIT_MS: Record<Lang, number> = { double: 4_000, julia: 60_000 };
@@ -37,9 +34,9 @@ export interface Proc {
   log: () => string;
 }
 
-/** Starts `<exe> --threads=<spec> --startup-file=no <entry> <sock>` as the conductor would. */
+/** Starts `<exe> --startup-file=no <entry> <sock>` as the conductor would for a client without -t (§4.1). */
 export function spawnWorker(lang: Lang, sock: string, env: Record<string, string> = {}): Proc {
-  const argv = lang === "julia" ? [JULIA!, JULIA_THREADS, "--startup-file=no", JULIA_ENTRY, sock] : [DOUBLE, "--threads=1,1", "--startup-file=no", "/fake/main.jl", sock];
+  const argv = lang === "julia" ? [JULIA!, "--startup-file=no", JULIA_ENTRY, sock] : [DOUBLE, "--startup-file=no", "/fake/main.jl", sock];
   const given: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) given[k] = v;
   const proc = Bun.spawn(argv, {

@@ -280,9 +280,12 @@ export const protocolCases: ConformanceCase[] = [
     },
   },
   {
-    name: "PING is answered while user code computes without yielding (control loop on the interactive thread)",
+    // The user's thread spec has an interactive thread besides thread 1, where the run computes.
+    name: "PING is answered while user code computes without yielding (-t 1,2: control loop beside thread 1)",
     only: "julia",
     julia: { min: "1.9", why: "no interactive thread pool before 1.9: PING is read when user code yields" },
+    fresh: true,
+    env: { JULIA_NUM_THREADS: "1,2" },
     body: async (w) => {
       // `let`: a top-level `while` assigning a global is an error outside the REPL (soft scope).
       const code = 'println("go"); flush(stdout); let t0 = time(), n = 0; while time() - t0 < 8; n += 1; end; end; println("done")';

@@ -155,6 +155,60 @@ export const semanticsCases: ConformanceCase[] = [
     },
   },
   {
+    // julia >= 1.10's Main has an implicit `using Base.MainInclude` (base/client.jl); an explicit
+    // `using Base.MainInclude: ans, err` would make these assignments "cannot assign a value to imported variable".
+    name: "ans and err are plain names a script may assign (MainInclude is an implicit using)",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run({ actions: e("err = 2; ans = 3; println(err + ans)") });
+      expectOutcome(out, { stdout: "5\n", stderr: "", code: 0 });
+    },
+  },
+  {
+    // REPL.jl (>= 1.9) prefixes the prompt with `(Mod) ` when the active module is not Main; the
+    // override that says the run's module is Main is only seen in the REPL task's world if the
+    // REPL is entered through invokelatest, as base/client.jl enters it (tasks inherit world age since 1.8).
+    name: "a REPL in a fresh module prompts `julia> `, without a module prefix",
+    only: "julia",
+    body: async (w) => {
+      const out = await w.run(
+        { flags: RunFlag.INTERACTIVE | RunFlag.STDIN_TTY | RunFlag.STDOUT_TTY | RunFlag.STDERR_TTY, env: ["HOME=" + w.dir, "TERM=xterm"], switches: [["banner", "no"], ["history-file", "no"], ["startup-file", "no"]] },
+        async (c) => {
+          await c.until((x) => x.stdout.includes("julia> "), "a prompt");
+          c.writeStdin("\x04");
+        },
+      );
+      expectOutcome(out, { stdout: /julia> /, code: 0 });
+      expect(out.stdout).not.toMatch(/\) julia> /);
+    },
+  },
+  {
+    // stdlib/REPL/src/Terminals.jl: raw!(t::TTYTerminal, raw) sets the mode of t.in_stream with
+    // jl_tty_set_mode; TerminalMenus builds TTYTerminal(TERM, stdin, stdout, stderr) on every request.
+    name: "raw!(::TTYTerminal) over the run's tty stdin is a RAW_MODE round trip to the client",
+    only: "julia",
+    body: async (w) => {
+      const code = 'import REPL; t = REPL.Terminals.TTYTerminal("xterm", stdin, stdout, stderr); REPL.Terminals.raw!(t, true); println("raw"); REPL.Terminals.raw!(t, false); println("cooked")';
+      const out = await w.run({ flags: RunFlag.STDIN_TTY | RunFlag.STDOUT_TTY, env: ["TERM=xterm"], actions: e(code) });
+      expectOutcome(out, { stdout: "raw\ncooked\n", stderr: "", code: 0 });
+      expect(out.rawModes).toEqual([true, false]);
+    },
+  },
+  {
+    // base/util.jl: getpass(input, output, prompt) prints "prompt: " and reads with echo off.
+    name: "Base.getpass reads the client's tty in raw mode (nothing echoed) until Enter",
+    only: "julia",
+    body: async (w) => {
+      const code = 's = Base.getpass("pw"); print(read(s, String)); Base.shred!(s)';
+      const out = await w.run({ flags: RunFlag.STDIN_TTY | RunFlag.STDOUT_TTY, env: ["TERM=xterm"], actions: e(code) }, async (c) => {
+        await c.until((x) => x.rawModes.includes(true), "raw mode for the secret");
+        c.writeStdin("s3cr\x7fet\r");
+      });
+      expectOutcome(out, { stdout: "pw: \ns3cet", stderr: "", code: 0 });
+      expect(out.rawModes).toEqual([true, false]);
+    },
+  },
+  {
     // Besides speed: julia 1.5 crashes when a program file's Ctrl-C lands in codegen (warmup.jl).
     name: "the worker serves itself warm-up runs before HELLO, and they leave nothing behind",
     only: "julia",

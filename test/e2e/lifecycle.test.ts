@@ -82,7 +82,7 @@ describe("the argv a worker receives", () => {
     expect(r.stdout).toBe("3\n");
     expect(r.code).toBe(0);
     const [argv] = argvOf(log);
-    expect(argv!.slice(0, 4)).toEqual(["--startup-file=no", "--threads=3,1", "--startup-file=yes", "--optimize=1"]);
+    expect(argv!.slice(0, 4)).toEqual(["--startup-file=no", "--threads=3", "--startup-file=yes", "--optimize=1"]);
     expect(argv!.length).toBe(6);
     expect(argv![4]).toMatch(/^\/.*\/main\.jl$/);
     expect(argv![5]).toBe(`${sb.runtime}/conductor.sock`);
@@ -104,8 +104,8 @@ describe("the argv a worker receives", () => {
     expect(r.stdout).toBe("1\n");
     expect(r.code).toBe(0);
     const [argv] = argvOf(log);
-    expect(argv!.slice(0, 3)).toEqual(["--startup-file=no", "--foo", "--threads=1,1"]);
-    expect(argv!.length).toBe(5);
+    expect(argv!.slice(0, 2)).toEqual(["--startup-file=no", "--foo"]);
+    expect(argv!.length).toBe(4);
   });
 });
 

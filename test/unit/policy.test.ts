@@ -58,14 +58,14 @@ describe("worker argv and env", () => {
   });
   test("channel first, then worker args, threads, process switches, entry, socket", () => {
     const shape = workerShape(parseJuliaArgs(["+1.11", "-t", "3", "--check-bounds=yes", "-e", "1"]), "", {});
-    expect(spawnArgv(config, shape, "/c/main.jl", "1.11.7")).toEqual(["julia", "+1.11", "--startup-file=no", "--foo", "a b", "--threads=3,1", "--check-bounds=yes", "/c/main.jl", "/tmp/jd/conductor.sock"]);
+    expect(spawnArgv(config, shape, "/c/main.jl")).toEqual(["julia", "+1.11", "--startup-file=no", "--foo", "a b", "--threads=3", "--check-bounds=yes", "/c/main.jl", "/tmp/jd/conductor.sock"]);
   });
-  test("one interactive thread is added unless the user chose the interactive count (julia ≥ 1.9)", () => {
-    const t = (argv: string[], env: Record<string, string> = {}) => spawnArgv(config, workerShape(parseJuliaArgs([...argv, "-e", "1"]), "", env), "/e", "1.11.7").find((a) => a.startsWith("--threads="));
-    expect(t([])).toBe("--threads=1,1");
-    expect(t(["-t", "auto"])).toBe("--threads=auto,1");
+  test("the thread spec is the client's, nothing added: user code sees plain julia's pools", () => {
+    const t = (argv: string[], env: Record<string, string> = {}) => spawnArgv(config, workerShape(parseJuliaArgs([...argv, "-e", "1"]), "", env), "/e").find((a) => a.startsWith("--threads="));
+    expect(t([])).toBeUndefined();
+    expect(t(["-t", "auto"])).toBe("--threads=auto");
     expect(t(["-t", "4,2"])).toBe("--threads=4,2");
-    expect(t([], { JULIA_NUM_THREADS: "6" })).toBe("--threads=6,1");
+    expect(t([], { JULIA_NUM_THREADS: "6" })).toBeUndefined(); // julia reads it from the worker's environment
   });
   test("start-up env comes from the client, never the conductor; id and secret are added", () => {
     const shape = workerShape(parseJuliaArgs(["-e", "1"]), "", { JULIA_DEPOT_PATH: "/client/depot" });

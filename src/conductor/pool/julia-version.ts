@@ -1,15 +1,11 @@
 // What a worker executable's julia version decides, as pure functions:
-// reading `julia --version`, the oldest release julia-daemon supports, and
-// which start-up switches a release accepts. The cache and the probe that
+// reading `julia --version` and the oldest release julia-daemon supports. The cache and the probe that
 // runs the executable are in versions.ts; the argv is built in spawn.ts.
 
 import { compareVersions } from "../../shared/version.ts";
 
 /** The oldest julia the worker supports. */
 export const MIN_JULIA = "1.5";
-
-/** `--threads=N,M` (an interactive thread count) is accepted from this release on. */
-export const INTERACTIVE_THREADS_SINCE = "1.9";
 
 /** `1.5.3` from `julia version 1.5.3`; also `1.12.0-DEV.123`. Null when the text says no version. */
 export function parseJuliaVersion(text: string): string | null {

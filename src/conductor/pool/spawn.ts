@@ -6,37 +6,31 @@
 
 import { createError, type DaemonError } from "../../shared/errors.ts";
 import type { Config } from "../config.ts";
-import { atLeast, INTERACTIVE_THREADS_SINCE, MIN_JULIA } from "./julia-version.ts";
+import { MIN_JULIA } from "./julia-version.ts";
 import { STARTUP_ENV, type WorkerShape } from "./key.ts";
 import type { JuliaFound } from "./versions.ts";
 
-/** `version` is the executable's julia version; null (unknown) means the newest julia's switches. */
-export function spawnArgv(config: Config, shape: WorkerShape, entry: string, version: string | null): string[] {
+export function spawnArgv(config: Config, shape: WorkerShape, entry: string): string[] {
   const argv = [config.workerExecutable];
   if (shape.channel) argv.push(`+${shape.channel}`);
   if (config.workerProject) argv.push(`--project=${config.workerProject}`);
   argv.push(...config.workerArgs);
-  const threads = threadsArg(shape, version);
+  const threads = threadsArg(shape);
   if (threads !== null) argv.push(`--threads=${threads}`);
   argv.push(...shape.processSwitches, entry, config.paths.socket);
   return argv;
 }
 
 /**
- * The `--threads` value, or null for none. From julia 1.9 (and when the
- * version is unknown) the worker gets one interactive thread beyond what the
- * user asked for: its control and stream readers run there, so an INTERRUPT
- * or PING is read even while user code computes without yielding (julia ≥
- * 1.12 starts one by default too); an explicit interactive count is kept.
- * Older julia rejects `N,M`, so it gets the client's `-t` exactly as given
- * (an `N,M` fails as plain julia would), and without `-t` no switch at all:
- * it reads the client's JULIA_NUM_THREADS from its environment, as plain
- * julia does.
+ * The `--threads` value, or null for none: the client's `-t` exactly as
+ * given, and without one no switch at all (the worker reads the client's
+ * JULIA_NUM_THREADS from its environment, as plain julia does). So user code
+ * sees the thread pools plain julia would show (`nthreads(:interactive)`,
+ * `threadpool()`), runs on thread 1 as julia's main task does, and gets Ctrl-C
+ * as julia's own SIGINT there (docs/julia-semantics.md, "Threads and Ctrl-C").
  */
-export function threadsArg(shape: WorkerShape, version: string | null): string | null {
-  if (version !== null && !atLeast(version, INTERACTIVE_THREADS_SINCE)) return shape.threads;
-  const spec = shape.threads ?? shape.startupEnv.JULIA_NUM_THREADS ?? "1";
-  return spec.includes(",") ? spec : `${spec || "1"},1`;
+export function threadsArg(shape: WorkerShape): string | null {
+  return shape.threads;
 }
 
 /** The thread spec a worker runs with, for status: the `--threads` passed, else what julia reads itself. */
@@ -83,7 +77,7 @@ export function shellWord(s: string): string {
 
 export function juliaFoundText(j: JuliaFound): string {
   if (j.version) return `julia ${j.version} (julia-daemon supports ${MIN_JULIA} and later)`;
-  return `julia version unknown (${j.problem ?? "not checked"}), so it was started with the newest julia's switches (julia-daemon supports ${MIN_JULIA} and later)`;
+  return `julia version unknown (${j.problem ?? "not checked"}; julia-daemon supports ${MIN_JULIA} and later)`;
 }
 
 export function startFailure(a: StartAttempt, what: string, stderrTail: string): DaemonError {

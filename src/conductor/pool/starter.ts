@@ -64,8 +64,8 @@ export class Starter {
   private launch(w: Worker, julia: JuliaFound, proc: LaterProcess): void {
     const { config, launcher, entry, baseEnv } = this.pool.deps;
     if (julia.version && !supported(julia.version)) throw this.backoff.note(w.key, tooOld(config, w.shape.channel, julia.version));
-    const argv = spawnArgv(config, w.shape, entry, julia.version);
-    w.launch = { argv, threads: threadsArg(w.shape, julia.version), julia, failed: false };
+    const argv = spawnArgv(config, w.shape, entry);
+    w.launch = { argv, threads: threadsArg(w.shape), julia, failed: false };
     const logFile = workerLog(config, w.id);
     let real: LaunchedWorker;
     try {

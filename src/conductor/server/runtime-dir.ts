@@ -6,9 +6,10 @@
 import { lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { processAlive } from "../sys/proc.ts";
 import { createError } from "../../shared/errors.ts";
-import { runtimeDirProblem, type ConductorPaths } from "../../shared/paths.ts";
+import { privateDirProblem, type ConductorPaths, type PrivateDir } from "../../shared/paths.ts";
 
-export function ensureRuntimeDir(dir: string, uid: number): void {
+/** Creates `dir` (0700) if missing; refuses one that is not ours and private (exit 77). */
+export function ensurePrivateDir(kind: PrivateDir, dir: string, uid: number): void {
   let st;
   try {
     st = lstatSync(dir);
@@ -16,9 +17,11 @@ export function ensureRuntimeDir(dir: string, uid: number): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     st = lstatSync(dir);
   }
-  const problem = runtimeDirProblem(dir, { isSymlink: st.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }, uid);
+  const problem = privateDirProblem(kind, dir, { isSymlink: st.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }, uid);
   if (problem) throw problem;
 }
+
+export const ensureRuntimeDir = (dir: string, uid: number) => ensurePrivateDir("runtime", dir, uid);
 
 /** Whether something answers on the socket right now. */
 export async function socketAnswers(path: string): Promise<boolean> {

@@ -5,7 +5,7 @@
 // → SIGTERM → SIGKILL), removes our files and flushes state.
 
 import { closeSync, writeSync } from "node:fs";
-import { DaemonError, ExitCode } from "../../shared/errors.ts";
+import { createError, DaemonError, ExitCode } from "../../shared/errors.ts";
 import type { Env } from "../../shared/paths.ts";
 import { encodeError, encodeReady, ErrorCode } from "../../shared/protocol/index.ts";
 import { loadConfig, type Config } from "../config.ts";
@@ -23,7 +23,7 @@ import { cacheBase, extractWorker } from "../worker-assets.ts";
 import { ClientChannel } from "./client-channel.ts";
 import { listen, listenInherited, type Listener } from "./listener.ts";
 import type { ChannelFactory } from "./peer.ts";
-import { claimSocket, ensureRuntimeDir, removeOwnFiles, socketAnswers, writePidFile } from "./runtime-dir.ts";
+import { claimSocket, ensurePrivateDir, ensureRuntimeDir, removeOwnFiles, socketAnswers, writePidFile } from "./runtime-dir.ts";
 import { WorkerChannel } from "./worker-channel.ts";
 
 const log = logger("serve");
@@ -52,7 +52,14 @@ function inheritedFd(env: Env): number | null {
 function setUpLogging(opts: ServeOptions, env: Env, config: Config): void {
   setDebug(config.debug);
   if (opts.foreground || underJournal(env)) return; // stderr: the terminal, or systemd's journal
-  setLogSink(rotatingSink(logFilePath(config.stateDir), config.logMaxBytes));
+  const path = logFilePath(config.stateDir);
+  try {
+    setLogSink(rotatingSink(path, config.logMaxBytes));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "ELOOP") throw createError("NO_PERMISSION", `${path} is a symlink; the conductor never writes through one`, `remove it: \`rm ${path}\``);
+    throw createError("INTERNAL", `cannot open the conductor's log ${path}: ${err.message}`, "check the state directory (JULIA_DAEMON_STATE_DIR) is writable", e);
+  }
 }
 
 export async function serve(opts: ServeOptions, env: Env): Promise<number> {
@@ -63,6 +70,7 @@ export async function serve(opts: ServeOptions, env: Env): Promise<number> {
   let world: PoolWorld;
   try {
     config = loadConfig(env, uid, { flags: opts.flags ?? [] });
+    ensurePrivateDir("state", config.stateDir, uid);
     setUpLogging(opts, env, config);
     world = poolWorldFromConfig(config);
     ensureRuntimeDir(config.paths.runtime, uid);

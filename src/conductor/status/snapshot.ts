@@ -60,8 +60,7 @@ const s1 = (ms: number) => Math.round(ms / 1000);
 /** As passed when we started it; for a worker an earlier conductor started, as it would have been. */
 function threadsOf(w: Worker): string {
   if (w.launch?.argv) return threadsShown(w.shape, w.launch.threads);
-  const version = w.hello?.juliaVersion ?? null;
-  return threadsShown(w.shape, threadsArg(w.shape, version));
+  return threadsShown(w.shape, threadsArg(w.shape));
 }
 
 export function snapshot(pool: Pool, now: number, home: string | null = process.env.HOME ?? null): StatusSnapshot {

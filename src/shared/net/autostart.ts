@@ -3,6 +3,7 @@
 // Used by juliaclient's autostart and by `juliaconductor start`.
 
 import { createError, DaemonError } from "../errors.ts";
+import { absolutePath, PATH_SETTINGS } from "../paths.ts";
 import { decodeError, decodeReady, Frame, FrameReader } from "../protocol/index.ts";
 
 const START_TIMEOUT_MS = 30_000;
@@ -44,9 +45,12 @@ async function awaitReady(fd: number, proc: { exited: Promise<number> }, exe: st
  * the command that starts it, as the user meant it.
  */
 function conductorEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  // The conductor runs from /: every relative path it is given means the caller's cwd.
+  const out = { ...env };
+  for (const k of PATH_SETTINGS) if (out[k]) out[k] = absolutePath(out[k]!);
   const exe = env.JULIA_DAEMON_WORKER_EXECUTABLE;
-  if (!exe || !exe.includes("/") || exe.startsWith("/")) return env;
-  return { ...env, JULIA_DAEMON_WORKER_EXECUTABLE: `${process.cwd()}/${exe.replace(/^\.\//, "")}` };
+  if (exe && exe.includes("/")) out.JULIA_DAEMON_WORKER_EXECUTABLE = absolutePath(exe);
+  return out;
 }
 
 /** Starts `exe serve` detached and resolves once it reports READY (or throws its ERROR). */
