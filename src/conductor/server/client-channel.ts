@@ -66,10 +66,10 @@ export class ClientChannel implements ChannelHandler {
 
   onFrame(f: RawFrame): void {
     if (this.state === "request" && f.type === Frame.REQUEST) {
-      this.peer.sock.timeout(0);
       this.req = decodeRequest(f.payload);
       const env = this.service.lookupEnv(this.req.envHash);
       if (env) return this.start(env);
+      // The handshake deadline stays until ENV: a client that never answers must not hold an fd.
       this.state = "env";
       return this.peer.send(encodeNeedEnv());
     }
@@ -93,6 +93,7 @@ export class ClientChannel implements ChannelHandler {
   }
 
   private start(env: string[]): void {
+    this.peer.sock.timeout(0); // from here the client waits on us, for as long as its run takes
     this.state = "working";
     const began = Date.now();
     let last = { phase: 0, message: "" };
