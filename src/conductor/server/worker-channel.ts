@@ -17,12 +17,14 @@ import {
   encodeWelcome,
   ErrorCode,
   Frame,
+  MAX_FRAME_BYTES,
   ProtocolError,
   type Hello,
   type RawFrame,
   type RunDone,
   type RunSpec,
 } from "../../shared/protocol/index.ts";
+import { createError } from "../../shared/errors.ts";
 import type { ChannelHandler, Peer } from "./peer.ts";
 
 export interface WorkerEvents {
@@ -120,7 +122,17 @@ export class WorkerChannel implements ChannelHandler {
     await this.request((id) => encodeActivate({ id, project }), timeoutMs, "ACTIVATE");
   }
 
+  /**
+   * A RUN over the frame limit would make the worker drop its control channel
+   * (and be retired): such a request is refused here, the worker kept (exit 75).
+   */
   async run(spec: Omit<RunSpec, "id">, timeoutMs: number): Promise<void> {
+    try {
+      encodeRun({ ...spec, id: 0 });
+    } catch (e) {
+      if (!(e instanceof ProtocolError && e.code === ErrorCode.FRAME_TOO_LARGE)) throw e;
+      throw createError("REFUSED", `the run is too large to forward: its environment, arguments and paths are over the ${MAX_FRAME_BYTES}-byte frame limit`, "start juliaclient with a smaller environment (env -u …) or fewer arguments");
+    }
     await this.request((id) => encodeRun({ ...spec, id }), timeoutMs, "RUN");
   }
 
