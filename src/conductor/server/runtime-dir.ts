@@ -14,7 +14,13 @@ export function ensurePrivateDir(kind: PrivateDir, dir: string, uid: number): vo
   try {
     st = lstatSync(dir);
   } catch {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Under the caller's umask (systemd's UMask=0177, say) 0700 would become 0600: ours, but untraversable.
+    const umask = process.umask(0o077);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } finally {
+      process.umask(umask);
+    }
     st = lstatSync(dir);
   }
   const problem = privateDirProblem(kind, dir, { isSymlink: st.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }, uid);
