@@ -175,7 +175,8 @@ function cancel_run!(w::WorkerState, key::String)
     if state === :pending
         abandon_run!(w, run, "cancelled by the conductor")
     elseif state === :running
-        interrupt_run!(run)
+        # Nobody waits for this run's death report: a program file is interrupted, never julia's death.
+        interrupt_run!(run; keep_worker=true)
     end
     return nothing
 end

@@ -85,7 +85,7 @@ end
 Ctrl-C (INTERRUPT), CANCEL_RUN, or the client vanishing (`client_gone`: the
 run is stopped without taking the process down).
 """
-function interrupt_run!(run::Run)
+function interrupt_run!(run::Run; keep_worker::Bool=false)
     t = run.task
     (t === nothing || istaskdone(t)) && return nothing
     if run.repl_backend !== nothing && !repl_in_eval(run.repl_backend)
@@ -93,7 +93,7 @@ function interrupt_run!(run::Run)
         # throwing into the backend's idle take! would kill the REPL.
         return nothing
     end
-    if run.exit_on_sigint && !run.client_gone
+    if run.exit_on_sigint && !run.client_gone && !keep_worker
         sigint_self()
         return nothing
     end
